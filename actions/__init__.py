@@ -1,0 +1,1 @@
+"""Puente's custom actions, served by `rasa run actions --actions actions`."""

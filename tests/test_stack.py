@@ -1,0 +1,116 @@
+"""Conversations through the real processes: Redis, Rasa, actions, content and web chat."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+import redis
+
+pytestmark = pytest.mark.stack
+
+HOTLINE = "1-888-373-7888"
+RETENTION_SECONDS = 30 * 86_400
+
+
+def test_english_conversation(chat_factory):
+    chat = chat_factory("en")
+    first = chat.say("hi")
+    assert "Puente" in first["messages"][0]["text"]
+    assert any(b["payload"] == "/ask_passport" for b in first["messages"][-1]["buttons"])
+    passport = " ".join(chat.texts(chat.say("my boss took my passport and wont give it back")))
+    assert "passport" in passport.lower() and "1592" in passport
+    visa = " ".join(chat.texts(chat.say("/ask_t_visa")))
+    assert "T visa" in visa
+    again = chat.texts(chat.say("hello"))
+    assert "again" in again[0].lower()
+    assert chat.language == "en"
+
+
+def test_spanish_conversation(chat_factory):
+    chat = chat_factory("en")
+    answer = chat.say("mi patron tiene mi pasaporte")
+    assert answer["language"] == "es"
+    assert "pasaporte" in " ".join(chat.texts(answer))
+    fear = " ".join(chat.texts(chat.say("me dijeron que me van a deportar si hablo con alguien")))
+    assert "deport" in fear.lower() or "castig" in fear.lower()
+    assert "garantía" in fear or "abogad" in fear  # honest limits and a next step
+    short = chat.say("ok")  # a short reply keeps the language
+    assert short["language"] == "es"
+
+
+def test_danger_gets_911_and_the_hotline_first(chat_factory):
+    chat = chat_factory("es")
+    first_reply = chat.texts(chat.say("ayuda me encerro en el cuarto y me quito el celular"))[0]
+    assert first_reply.index("911") < first_reply.index(HOTLINE)
+    assert chat.language == "es"
+
+
+def test_not_understood_is_never_a_dead_end(chat_factory):
+    chat = chat_factory("en")
+    first = chat.say("qwpoeiruty zxmcnvb")
+    second = chat.say("asdlkfj qpwoeiru")
+    first_text, second_text = first["messages"][0]["text"], second["messages"][0]["text"]
+    assert first_text != second_text
+    for answer in (first, second):
+        text = " ".join(chat.texts(answer))
+        assert HOTLINE in text
+        assert any(b for m in answer["messages"] for b in m["buttons"])
+
+
+def test_privacy_answer_uses_the_deployment_settings(chat_factory):
+    chat = chat_factory("en")
+    text = " ".join(chat.texts(chat.say("who can read these messages?")))
+    assert "Test Org" in text and "30 days" in text
+
+
+def test_conversation_is_kept_in_redis_with_the_retention(chat_factory, redis_url):
+    chat = chat_factory("en")
+    chat.say("hi")
+    client = redis.Redis.from_url(redis_url)
+    tracker_key = f"puente:tracker:{chat.conversation_id}"
+    language_key = f"puente:lang:{chat.conversation_id}"
+    for key in (tracker_key, language_key):
+        ttl = client.ttl(key)
+        assert RETENTION_SECONDS - 60 < ttl <= RETENTION_SECONDS, (key, ttl)
+
+
+@contextlib.contextmanager
+def stopped(stack, name):
+    """Stop one process for the duration of the block, then bring it back."""
+    stack.stop_service(name)
+    try:
+        yield
+    finally:
+        stack.restart_service(name)
+
+
+def assert_unavailable_reply(answer, language, words):
+    [message] = answer["messages"]
+    assert answer["language"] == language
+    assert HOTLINE in message["text"] and "911" in message["text"]
+    assert words in message["text"]
+
+
+def test_rasa_stopped_gives_the_fallback_reply(stack, chat_factory):
+    chat = chat_factory("en")
+    chat.say("hola buenas tardes como estas")
+    with stopped(stack, "rasa"):
+        assert_unavailable_reply(chat.say("me pegaron en el trabajo"), "es", "Lo siento")
+    assert "Puente" in " ".join(chat.texts(chat.say("hola")))  # the conversation goes on
+
+
+def test_content_endpoint_stopped_gives_the_fallback_reply(stack, chat_factory):
+    chat = chat_factory("en")
+    with stopped(stack, "nlg"):
+        assert_unavailable_reply(chat.say("my boss has my passport"), "en", "Sorry")
+
+
+def test_action_server_stopped_still_answers(stack, chat_factory):
+    chat = chat_factory("en")
+    with stopped(stack, "actions"):
+        danger = chat.texts(chat.say("he locked the door and took my phone"))
+        assert "911" in danger[0]
+        # The miss counter lives in the action server; Rasa's own fallback still answers.
+        missed = " ".join(chat.texts(chat.say("qwpoeiruty zxmcnvb")))
+        assert HOTLINE in missed

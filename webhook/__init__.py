@@ -1,0 +1,64 @@
+"""Puente's web layer: the web chat and Rasa's NLG (content) endpoint."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any, Mapping, Optional
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from webhook import config as settings
+from webhook import logs, nlg, webchat
+from webhook.services import EXTENSION, Services
+
+MAX_REQUEST_BYTES = 64 * 1024
+
+SECURITY_HEADERS = {
+    # Everything comes from this server: no CDN, font or tracker can be loaded or leak a visit.
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    # Nothing Puente serves should stay in a shared phone's cache or come back with the Back button.
+    "Cache-Control": "no-store",
+}
+
+
+def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
+    """Build the web app from the environment's settings, overridden by `config`."""
+    app = Flask(__name__)
+    app.config.update(settings.from_environment())
+    app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    if config:
+        app.config.update(config)
+    if not app.config["SECRET_KEY"]:
+        # No session data is signed yet; a per-process key keeps Flask's machinery safe meanwhile.
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    logs.configure()
+
+    app.extensions[EXTENSION] = Services.from_config(app.config)
+    app.register_blueprint(webchat.bp)
+    app.register_blueprint(nlg.bp)
+
+    @app.after_request
+    def secure_headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        # A clear, short answer; never a traceback or an HTML page to a JSON client.
+        if request.path.startswith("/api/") or request.is_json:
+            return jsonify({"error": error.name.lower().replace(" ", "_")}), error.code
+        return error
+
+    @app.get("/healthz")
+    def health():
+        return jsonify({"status": "ok"})
+
+    return app

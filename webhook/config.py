@@ -1,0 +1,27 @@
+"""The web layer's settings, read from the environment in one place."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Dict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_RETENTION_DAYS = 30
+
+
+def from_environment() -> Dict[str, Any]:
+    """Settings for create_app, from environment variables (README lists each one)."""
+    env = os.environ
+    return {
+        "SECRET_KEY": env.get("PUENTE_SECRET_KEY", ""),
+        "REDIS_URL": env.get("REDIS_URL", "redis://localhost:6379/0"),
+        "RASA_URL": env.get("PUENTE_RASA_URL", "http://127.0.0.1:5005"),
+        "RASA_TIMEOUT_SECONDS": float(env.get("PUENTE_RASA_TIMEOUT_SECONDS", "10")),
+        "CONTENT_DIR": env.get("PUENTE_CONTENT_DIR", str(REPO_ROOT / "content")),
+        "CONTENT_RELOAD_SECONDS": float(env.get("PUENTE_CONTENT_RELOAD_SECONDS", "2")),
+        "RETENTION_DAYS": int(env.get("PUENTE_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)),
+        "ORG_NAME": env.get("PUENTE_ORG_NAME", ""),
+        "QUICK_EXIT_URL": env.get("PUENTE_QUICK_EXIT_URL", "https://www.weather.gov/"),
+        "MAX_MESSAGE_CHARS": int(env.get("PUENTE_MAX_MESSAGE_CHARS", "1000")),
+    }

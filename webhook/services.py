@@ -1,0 +1,69 @@
+"""The resources every surface of the web layer shares, built once in the app factory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Mapping
+
+import redis
+from flask import current_app
+
+from webhook.content import ContentStore
+from webhook.language import Detector, LanguageMemory
+from webhook.rasa_client import RasaClient
+
+EXTENSION = "puente"
+REDIS_SOCKET_TIMEOUT_SECONDS = 2.0
+SECONDS_PER_DAY = 86_400
+
+
+@dataclass
+class Services:
+    """Content, Redis, the language memory and the Rasa client for one app."""
+
+    content: ContentStore
+    redis: redis.Redis
+    rasa: RasaClient
+    retention_seconds: int
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> "Services":
+        """Build the services from the app's settings; connects lazily, on first use."""
+        connection = redis.Redis.from_url(
+            config["REDIS_URL"],
+            socket_timeout=REDIS_SOCKET_TIMEOUT_SECONDS,
+            socket_connect_timeout=REDIS_SOCKET_TIMEOUT_SECONDS,
+        )
+        return cls(
+            content=ContentStore(
+                Path(config["CONTENT_DIR"]),
+                org_name=config["ORG_NAME"],
+                retention_days=config["RETENTION_DAYS"],
+                check_seconds=config["CONTENT_RELOAD_SECONDS"],
+            ),
+            redis=connection,
+            rasa=RasaClient(config["RASA_URL"], config["RASA_TIMEOUT_SECONDS"]),
+            retention_seconds=config["RETENTION_DAYS"] * SECONDS_PER_DAY,
+        )
+
+    @property
+    def languages(self) -> list:
+        """Languages Puente answers in."""
+        return self.content.languages
+
+    @cached_property
+    def detector(self) -> Detector:
+        """Language detector, loaded on first use (about 60 ms) rather than at import."""
+        return Detector(self.content.languages)
+
+    @cached_property
+    def language_memory(self) -> LanguageMemory:
+        """Per-conversation language in Redis."""
+        return LanguageMemory(self.redis, self.retention_seconds)
+
+
+def services() -> Services:
+    """The current app's services."""
+    return current_app.extensions[EXTENSION]
