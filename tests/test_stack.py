@@ -75,6 +75,34 @@ def test_conversation_is_kept_in_redis_with_the_retention(chat_factory, redis_ur
         assert RETENTION_SECONDS - 60 < ttl <= RETENTION_SECONDS, (key, ttl)
 
 
+def keys_about(client, conversation_id):
+    return [k for k in client.scan_iter("*") if conversation_id.encode() in k]
+
+
+def test_delete_my_data_erases_the_conversation_after_one_confirmation(chat_factory, redis_url):
+    client = redis.Redis.from_url(redis_url)
+    chat = chat_factory("en")
+    chat.say("mi patron tiene mi pasaporte y no me lo quiere dar")
+    question = chat.say("/delete_my_data")
+    assert question["deleted"] is False
+    assert {"/affirm", "/deny"} <= {b["payload"] for b in question["messages"][-1]["buttons"]}
+    assert keys_about(client, chat.conversation_id)  # nothing is gone before the confirmation
+    done = chat.say("si")
+    assert done["deleted"] is True
+    assert "borró" in " ".join(chat.texts(done))
+    assert keys_about(client, chat.conversation_id) == []
+
+
+def test_saying_no_keeps_the_conversation(chat_factory, redis_url):
+    client = redis.Redis.from_url(redis_url)
+    chat = chat_factory("en")
+    chat.say("delete everything i wrote here please")
+    kept = chat.say("no")
+    assert kept["deleted"] is False
+    assert "nothing was deleted" in " ".join(chat.texts(kept)).lower()
+    assert keys_about(client, chat.conversation_id)
+
+
 @contextlib.contextmanager
 def stopped(stack, name):
     """Stop one process for the duration of the block, then bring it back."""

@@ -33,8 +33,12 @@ class RasaClient:
             replies = response.json()
         except (requests.RequestException, ValueError) as error:
             raise RasaUnavailable(type(error).__name__) from error
+        messages = (
+            [reply for reply in replies if isinstance(reply, dict)]
+            if isinstance(replies, list)
+            else []
+        )
         # Rasa answers 200 with [] when the NLG endpoint or the action server fails.
-        messages = [reply for reply in replies if isinstance(reply, dict) and reply.get("text")]
-        if not messages:
+        if not any(message.get("text") for message in messages):
             raise RasaUnavailable("empty answer")
         return messages

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 from webhook import language
+from webhook.erase import DELETE_COMMAND, erase_conversation
 from webhook.rasa_client import RasaUnavailable
 from webhook.services import Services
 
@@ -22,6 +23,7 @@ class Reply:
     language: str
     messages: List[Dict[str, Any]] = field(default_factory=list)
     fallback: bool = False
+    deleted: bool = False
 
 
 def log_id(conversation_id: str) -> str:
@@ -57,8 +59,15 @@ def handle(
         messages = services.rasa.send(conversation_id, text, {"language": code})
         reply = Reply(
             language=code,
-            messages=[{"text": m["text"], "buttons": m.get("buttons") or []} for m in messages],
+            messages=[
+                {"text": m["text"], "buttons": m.get("buttons") or []}
+                for m in messages
+                if m.get("text")
+            ],
         )
+        if DELETE_COMMAND in (m.get("custom") for m in messages):
+            # Rasa has saved the turn by now, so nothing it writes can outlive the erasure.
+            reply.deleted = erase_conversation(services.redis, conversation_id)
     except RasaUnavailable as error:
         log.error(
             "rasa unavailable; sent the fallback reply",
@@ -72,6 +81,7 @@ def handle(
             "language": code,
             "fallback": reply.fallback,
             "messages": len(reply.messages),
+            "deleted": reply.deleted,
             "ms": round((time.monotonic() - started) * 1000),
         },
     )

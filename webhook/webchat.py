@@ -86,4 +86,6 @@ def message():
         choice=choice if choice in languages else None,
         hint=language,
     )
-    return jsonify({"language": reply.language, "messages": reply.messages})
+    return jsonify(
+        {"language": reply.language, "messages": reply.messages, "deleted": reply.deleted}
+    )

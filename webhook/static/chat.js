@@ -66,6 +66,12 @@
     });
   }
 
+  function forgetConversation() {
+    // The server erased it: take it off the screen too, and start a new one next time.
+    log.textContent = "";
+    try { sessionStorage.removeItem(KEY_CONVERSATION); } catch (e) { /* storage may be blocked */ }
+  }
+
   function conversationId() {
     var id = stored(KEY_CONVERSATION);
     if (id) { return Promise.resolve(id); }
@@ -118,6 +124,7 @@
       });
     }).then(function (data) {
       statusLine.textContent = "";
+      if (data.deleted) { forgetConversation(); }
       return switchLanguage(data.language).then(function () {
         data.messages.forEach(function (m) { addMessage("bot", m.text, m.buttons); });
       });
