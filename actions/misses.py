@@ -15,6 +15,8 @@ def consecutive_misses(tracker: Tracker) -> int:
     """How many of the latest user messages in a row were not understood."""
     misses = 0
     for event in reversed(tracker.events):
+        if event.get("event") == "session_started":
+            break  # a new session starts with a clean slate
         if event.get("event") != "user":
             continue
         intent = (event.get("parse_data") or {}).get("intent") or {}
