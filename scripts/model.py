@@ -32,6 +32,10 @@ def model_path() -> Path:
     return MODELS / f"puente-{fingerprint()}.tar.gz"
 
 
+# The config, domain and data every rasa command (train, test, validate) is given.
+PROJECT_ARGS = ("--config", "config.yml", "--domain", "domain.yml", "--data", "bot/data")
+
+
 def rasa_env() -> dict:
     """Environment for Rasa commands: offline, quiet, with the repo importable."""
     env = dict(os.environ)
@@ -59,12 +63,7 @@ def ensure_model() -> Path:
         [
             rasa_command(),
             "train",
-            "--config",
-            "config.yml",
-            "--domain",
-            "domain.yml",
-            "--data",
-            "bot/data",
+            *PROJECT_ARGS,
             "--out",
             str(MODELS),
             "--fixed-model-name",
