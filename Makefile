@@ -3,7 +3,7 @@ PY := .venv/bin/python
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: run test setup model lint validate
+.PHONY: run test setup model lint validate bench
 
 run:
 	@scripts/setup.sh
@@ -28,3 +28,7 @@ lint:
 
 validate:
 	@.venv/bin/rasa data validate --config config.yml --domain domain.yml --data bot/data --fail-on-warnings
+
+bench:
+	@scripts/setup.sh
+	@$(PY) -m scripts.bench
