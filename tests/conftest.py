@@ -8,17 +8,32 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import uuid
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
+from xml.etree import ElementTree
 
 import pytest
 import redis
 import requests
+from twilio.request_validator import RequestValidator
 
 from scripts.model import REPO, ensure_model
 from scripts.stack import Stack, free_port, redis_ok, redis_server_binary
 from webhook import create_app
 
+# The SMS channel as a deployment behind a proxy would have it: Twilio signs the public URL.
+SMS_AUTH_TOKEN = "test-auth-token-" + "0" * 16
+SMS_PUBLIC_URL = "https://puente.example.org"
+SMS_RATE_LIMIT = 12
+SMS_ENV = {
+    "TWILIO_AUTH_TOKEN": SMS_AUTH_TOKEN,
+    "PUENTE_PUBLIC_URL": SMS_PUBLIC_URL,
+    "PUENTE_SMS_HASH_KEY": "test-hash-key-" + "1" * 32,
+    "PUENTE_SMS_ENCRYPTION_KEY": "dGVzdC1lbmNyeXB0aW9uLWtleS0zMi1ieXRlcyEhISE=",
+    "PUENTE_SMS_RATE_LIMIT": str(SMS_RATE_LIMIT),
+    "PUENTE_SMS_SIMULATOR": "1",
+}
 NEUTRAL_PAGE = b"<!doctype html><html lang='en'><title>Weather</title><h1>Weather today</h1></html>"
 HTTP_TIMEOUT = 30
 
@@ -110,7 +125,11 @@ def stack(model_path: Path, redis_url: str, neutral_site: NeutralSite) -> Iterat
         redis_url=redis_url,
         run_dir=run_dir,
         model=model_path,
-        extra_env={"PUENTE_QUICK_EXIT_URL": neutral_site.url, "PUENTE_ORG_NAME": "Test Org"},
+        extra_env={
+            "PUENTE_QUICK_EXIT_URL": neutral_site.url,
+            "PUENTE_ORG_NAME": "Test Org",
+            **SMS_ENV,
+        },
     )
     the_stack.start()
     yield the_stack
@@ -150,6 +169,68 @@ class Chat:
     @staticmethod
     def texts(answer: Dict[str, Any]) -> List[str]:
         return [message["text"] for message in answer["messages"]]
+
+
+class Phone:
+    """A phone texting Puente through Twilio: each text is a signed form POST, as Twilio sends."""
+
+    def __init__(self, web_url: str, number: str, path: str = "/sms") -> None:
+        self.web_url = web_url
+        self.number = number
+        self.path = path
+        self.sent = 0
+
+    def post(
+        self, fields: Dict[str, str], url: Optional[str] = None, signature: Optional[str] = None
+    ) -> requests.Response:
+        """POST the fields to the SMS endpoint, signed for `url` (default: the public URL)."""
+        signed_url = url or f"{SMS_PUBLIC_URL}{self.path}"
+        if signature is None:
+            signature = RequestValidator(SMS_AUTH_TOKEN).compute_signature(signed_url, fields)
+        headers = {"X-Twilio-Signature": signature} if signature else {}
+        return requests.post(
+            f"{self.web_url}{self.path}", data=fields, headers=headers, timeout=HTTP_TIMEOUT
+        )
+
+    def fields(self, body: str, media: int = 0, sid: Optional[str] = None) -> Dict[str, str]:
+        """Twilio's inbound message fields for one text from this phone."""
+        self.sent += 1
+        fields = {
+            "MessageSid": sid or "SM" + uuid.uuid4().hex,
+            "AccountSid": "AC" + "0" * 32,
+            "From": self.number,
+            "To": "+15550001111",
+            "Body": body,
+            "NumMedia": str(media),
+            "NumSegments": "1",
+        }
+        for index in range(media):
+            fields[f"MediaUrl{index}"] = f"https://api.twilio.com/media/ME{index}"
+            fields[f"MediaContentType{index}"] = "image/jpeg"
+        return fields
+
+    def text(self, body: str, media: int = 0, sid: Optional[str] = None) -> List[str]:
+        """Send a text; return the texts Puente answers with (the TwiML's messages)."""
+        response = self.post(self.fields(body, media, sid))
+        assert response.status_code == 200, (response.status_code, response.text)
+        return twiml_messages(response.text)
+
+
+def twiml_messages(twiml: str) -> List[str]:
+    """The bodies of the <Message> elements of a TwiML answer."""
+    root = ElementTree.fromstring(twiml)
+    assert root.tag == "Response", twiml
+    return [message.text or "" for message in root.iter("Message")]
+
+
+@pytest.fixture
+def phone_factory(stack: Stack):
+    """A new phone (a fresh random number) texting the running stack."""
+
+    def make(prefix: str = "+1555") -> Phone:
+        return Phone(stack.web_url, prefix + str(uuid.uuid4().int)[:7])
+
+    return make
 
 
 @pytest.fixture

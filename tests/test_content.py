@@ -19,6 +19,9 @@ REVIEW_STATUSES = {
     "native-speaker-reviewed",
 }
 CONFIG_PLACEHOLDERS = {"org_name", "retention_days", "readers"}
+# Filled in by the code that sends the text (webhook/sms_reply.py: a numbered choice).
+RUNTIME_PLACEHOLDERS = {"number", "title"}
+SECTIONS = ["responses", "ui", "sms"]
 # Longest plausible deployment values, so the budget holds for a real organisation too.
 WORST_CASE_CONFIG = {"org_name": "X" * 40, "retention_days": 365, "readers": "Y" * 60}
 
@@ -50,16 +53,35 @@ def test_no_language_has_names_the_domain_lacks(language):
     assert not unknown, f"{language}: texts for responses not in domain.yml: {sorted(unknown)}"
 
 
+@pytest.mark.parametrize("section", ["ui", "sms"])
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_ui_strings_match_english(language):
-    english = set(CATALOG.ui[DEFAULT_LANGUAGE])
-    theirs = set(CATALOG.ui.get(language, {}))
-    assert theirs <= english, f"{language}: UI strings English lacks: {sorted(theirs - english)}"
+def test_ui_and_sms_texts_match_english(language, section):
+    english = set(getattr(CATALOG, section)[DEFAULT_LANGUAGE])
+    theirs = set(getattr(CATALOG, section).get(language, {}))
+    assert theirs <= english, f"{language}: {section} texts English lacks: {theirs - english}"
 
 
-@pytest.mark.parametrize("section", ["responses", "ui"])
+def test_sms_keywords_are_single_words_with_sources_and_never_shared_across_kinds():
+    problems = []
+    owner = {}
+    for path in sorted((REPO / "content").glob("*/*.yml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for kind, spec in (doc.get("keywords") or {}).items():
+            if not spec.get("sources"):
+                problems.append(f"{path}: {kind} has no sources")
+            for word in spec.get("words") or []:
+                if len(str(word).split()) != 1:
+                    problems.append(f"{path}: {word!r} is not one word")
+                seen = owner.setdefault(str(word).casefold(), kind)
+                if seen != kind:
+                    problems.append(f"{path}: {word!r} is both {seen} and {kind}")
+    assert CATALOG.keywords[DEFAULT_LANGUAGE]["opt_out"], "no English opt-out words"
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("section", SECTIONS)
 def test_placeholders_match_english_and_exist(section):
-    known = set(CATALOG.facts) | CONFIG_PLACEHOLDERS
+    known = set(CATALOG.facts) | CONFIG_PLACEHOLDERS | RUNTIME_PLACEHOLDERS
     english = getattr(CATALOG, section)[DEFAULT_LANGUAGE]
     problems = []
     for _language, name, entry in entries(section):
@@ -71,7 +93,7 @@ def test_placeholders_match_english_and_exist(section):
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("section", ["responses", "ui"])
+@pytest.mark.parametrize("section", SECTIONS)
 def test_every_text_fits_the_sms_budget(section):
     too_long = []
     for language, name, entry in entries(section):  # noqa: B007
@@ -82,7 +104,7 @@ def test_every_text_fits_the_sms_budget(section):
     assert not too_long, f"over {SMS_BUDGET_CHARS} characters:\n" + "\n".join(too_long)
 
 
-@pytest.mark.parametrize("section", ["responses", "ui"])
+@pytest.mark.parametrize("section", SECTIONS)
 def test_every_text_has_sources_and_a_review_status(section):
     problems = []
     for language, name, entry in entries(section):
@@ -113,7 +135,7 @@ def test_buttons_point_at_real_intents_and_match_english():
 def test_no_phone_number_is_typed_into_a_text():
     """Numbers come from content/facts.yml, where each has its source."""
     problems = []
-    for section in ("responses", "ui"):
+    for section in SECTIONS:
         for language, name, entry in entries(section):
             for value in CATALOG.facts.values():
                 if any(ch.isdigit() for ch in value) and value in entry.text:

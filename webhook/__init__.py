@@ -9,7 +9,7 @@ from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from webhook import config as settings
-from webhook import logs, nlg, webchat
+from webhook import logs, nlg, simulator, sms, sms_channel, webchat
 from webhook.services import EXTENSION, Services
 
 MAX_REQUEST_BYTES = 64 * 1024
@@ -41,8 +41,20 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     logs.configure()
 
     app.extensions[EXTENSION] = Services.from_config(app.config)
+    app.extensions[sms_channel.EXTENSION] = sms_channel.SmsChannel.from_config(
+        app.config, app.extensions[EXTENSION]
+    )
     app.register_blueprint(webchat.bp)
     app.register_blueprint(nlg.bp)
+    app.register_blueprint(sms.blueprint(app.config["SMS_PATH"], app.config["SMS_STATUS_PATH"]))
+    if app.config.get("SMS_SIMULATOR"):
+        if app.config["TWILIO_ACCOUNT_SID"]:
+            # The simulator signs whatever it is given: with a real account's token that would
+            # let anyone forge texts. A deployment with Twilio credentials never gets it.
+            raise RuntimeError(
+                "PUENTE_SMS_SIMULATOR is for development, not with Twilio credentials"
+            )
+        app.register_blueprint(simulator.bp)
 
     @app.after_request
     def secure_headers(response):

@@ -43,6 +43,9 @@ class Catalog:
         default_factory=dict
     )  # language -> name -> entry
     ui: Dict[str, Dict[str, Entry]] = field(default_factory=dict)
+    sms: Dict[str, Dict[str, Entry]] = field(default_factory=dict)
+    # language -> kind (opt_out, opt_in, ...) -> casefolded words
+    keywords: Dict[str, Dict[str, List[str]]] = field(default_factory=dict)
     facts: Dict[str, str] = field(default_factory=dict)
     deployment: Dict[str, Any] = field(default_factory=dict)
 
@@ -90,6 +93,10 @@ def load_catalog(root: Path) -> Catalog:
                 _entries(path, "responses", language, doc)
             )
             catalog.ui.setdefault(language, {}).update(_entries(path, "ui", language, doc))
+            catalog.sms.setdefault(language, {}).update(_entries(path, "sms", language, doc))
+            for kind, spec in (doc.get("keywords") or {}).items():
+                words = [str(word).casefold() for word in spec.get("words") or []]
+                catalog.keywords.setdefault(language, {}).setdefault(kind, []).extend(words)
     return catalog
 
 
@@ -167,10 +174,23 @@ class ContentStore:
 
     def ui_text(self, name: str, language: str) -> str:
         """One UI string in the language, or in English when it has not been written yet."""
-        entry, used = self._lookup("ui", name, language)
+        return self._text("ui", name, language)
+
+    def sms_text(self, name: str, language: str, **arguments: Any) -> str:
+        """One text of the SMS channel in the language, or in English when it is missing."""
+        return self._text("sms", name, language, arguments)
+
+    def _text(
+        self, section: str, name: str, language: str, arguments: Optional[Mapping] = None
+    ) -> str:
+        entry, used = self._lookup(section, name, language)
         if entry is None:
-            raise KeyError(f"no UI text {name!r}")
-        return fill(entry.text, self.values(used))
+            raise KeyError(f"no {section} text {name!r}")
+        return fill(entry.text, {**(arguments or {}), **self.values(used)})
+
+    def keywords(self) -> Dict[str, Dict[str, List[str]]]:
+        """SMS keywords (opt_out, opt_in, opt_in_when_opted_out, help) by language, casefolded."""
+        return self.catalog.keywords
 
     def ui_strings(self, language: str) -> Dict[str, str]:
         """Every UI string for the chat page, in the language with English where one is missing."""

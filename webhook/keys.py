@@ -23,10 +23,47 @@ def rasa_lock(conversation_id: str) -> str:
     return f"{PREFIX}:lock:{conversation_id}"
 
 
+def sms_address(conversation_id: str) -> str:
+    """The encrypted phone or WhatsApp address of an SMS conversation, to text it back."""
+    return f"{PREFIX}:sms:address:{conversation_id}"
+
+
+def sms_choices(conversation_id: str) -> str:
+    """The payloads behind the numbered choices last texted to a conversation."""
+    return f"{PREFIX}:sms:choices:{conversation_id}"
+
+
+def sms_rate(conversation_id: str, window: int) -> str:
+    """How many messages a sender sent in one rate-limit window."""
+    return f"{PREFIX}:sms:rate:{conversation_id}:{window}"
+
+
+def sms_opted_out(conversation_id: str) -> str:
+    """Set while a sender has opted out of texts (kept after deletion: it is their consent)."""
+    return f"{PREFIX}:sms:opted-out:{conversation_id}"
+
+
+def sms_inbound(message_sid: str) -> str:
+    """The reply given to one inbound Twilio message, so a retry gets the same one."""
+    return f"{PREFIX}:sms:inbound:{message_sid}"
+
+
+def sms_status(message_sid: str) -> str:
+    """Delivery status Twilio reported for one outbound message."""
+    return f"{PREFIX}:sms:status:{message_sid}"
+
+
+def sms_outbox() -> str:
+    """Outbound texts written instead of sent, when Twilio is not configured (development)."""
+    return f"{PREFIX}:sms:outbox"
+
+
 def about_conversation(conversation_id: str) -> List[str]:
-    """Every key Puente keeps about one conversation."""
+    """Every key Puente keeps about one conversation's content (erased by "delete my data")."""
     return [
         rasa_tracker(conversation_id),
         rasa_lock(conversation_id),
         conversation_language(conversation_id),
+        sms_address(conversation_id),
+        sms_choices(conversation_id),
     ]

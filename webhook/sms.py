@@ -1,0 +1,181 @@
+"""Twilio's SMS and WhatsApp webhooks: a signed message in, TwiML out; delivery statuses in."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from typing import Callable, List
+
+import redis
+from flask import Blueprint, Response, request
+
+from webhook import keywords, turns
+from webhook.content import DEFAULT_LANGUAGE
+from webhook.segments import fit
+from webhook.services import Services, services
+from webhook.signature import is_signed
+from webhook.sms_channel import SmsChannel, channel
+from webhook.sms_reply import chosen_number, numbered, twiml
+
+log = logging.getLogger(__name__)
+
+TWIML_TYPE = "application/xml"
+# Twilio's Advanced Opt-Out tells us which keyword it matched, whatever the word was.
+OPT_OUT_TYPES = {"STOP": keywords.OPT_OUT, "START": keywords.OPT_IN, "HELP": keywords.HELP}
+
+
+def blueprint(path: str, status_path: str) -> Blueprint:
+    """The SMS endpoints, on the paths Twilio is configured to call."""
+    bp = Blueprint("sms", __name__)
+    bp.add_url_rule(path, "inbound", inbound, methods=["POST"])
+    bp.add_url_rule(status_path, "status", delivery_status, methods=["POST"])
+    return bp
+
+
+def refused(status: int, why: str) -> Response:
+    """A short plain answer to a request that is not processed."""
+    return Response(why + "\n", status=status, mimetype="text/plain")
+
+
+def from_twilio(*required: str) -> Callable:
+    """Process a request only when Twilio signed it and it has the required fields."""
+
+    def decorate(view: Callable[..., Response]) -> Callable[[], Response]:
+        @functools.wraps(view)
+        def checked() -> Response:
+            sms = channel()
+            if not sms.settings.auth_token or sms.vault is None:
+                log.error("sms request refused: the channel's secrets are not configured")
+                return refused(503, "SMS is not configured")
+            if not is_signed(request, sms.settings.auth_token, sms.settings.public_url):
+                log.warning("sms request refused: bad or missing signature")
+                return refused(403, "Forbidden")
+            values = [request.form.get(name, "") for name in required]
+            if not all(values):
+                return refused(400, " and ".join(required) + " are required")
+            return view(sms, *values)
+
+        return checked
+
+    return decorate
+
+
+@from_twilio("From", "MessageSid")
+def inbound(sms: SmsChannel, sender: str, message_sid: str) -> Response:
+    """One message from Twilio; answers with TwiML, the same answer for a retry."""
+    conversation_id = sms.vault.conversation_id(sender)
+    try:
+        first = sms.state.claim(message_sid)
+    except redis.RedisError:
+        first = True  # without Redis a retry may be answered twice; better than not at all
+    if not first:
+        earlier = sms.state.earlier_reply(message_sid)
+        log.info("sms retry answered from memory", extra={"found": earlier is not None})
+        return Response(earlier or twiml([]), mimetype=TWIML_TYPE)
+
+    started = time.monotonic()
+    try:
+        bodies = answer(services(), sms, conversation_id, sender)
+    except Exception:  # noqa: BLE001 - whatever broke, the person still gets the way to a human
+        log.exception("sms turn failed; sent the fallback reply")
+        bodies = [services().content.ui_text("service_unavailable", DEFAULT_LANGUAGE)]
+    sized = fit(bodies, sms.settings.max_segments_per_message, sms.settings.max_messages)
+    body = twiml(sized.messages)
+    try:
+        sms.state.save_reply(message_sid, body)
+    except redis.RedisError:
+        log.warning("sms reply not kept for retries: redis unavailable")
+    log.info(
+        "sms reply",
+        extra={
+            "conversation": turns.log_id(conversation_id),
+            "messages": len(sized.messages),
+            "segments": sized.segments,
+            "encoding": sized.encoding,
+            "truncated": sized.truncated,
+            "ms": round((time.monotonic() - started) * 1000),
+        },
+    )
+    return Response(body, mimetype=TWIML_TYPE)
+
+
+def stored_language(svc: Services, conversation_id: str) -> str:
+    """The conversation's language, or English when Puente does not know it yet."""
+    state = svc.language_memory.get(conversation_id)
+    return state.code if state else DEFAULT_LANGUAGE
+
+
+def answer(svc: Services, sms: SmsChannel, conversation_id: str, sender: str) -> List[str]:
+    """The texts to send back for this message (empty: send nothing)."""
+    body = request.form.get("Body", "")
+    media = int(request.form.get("NumMedia", "0") or 0)
+    language = stored_language(svc, conversation_id)
+    count = sms.state.count_message(conversation_id, sms.settings.rate_window_seconds)
+    over_limit = count > sms.settings.rate_limit
+
+    keyword = keywords.match(body, svc.content.keywords(), language)
+    opt_out_type = OPT_OUT_TYPES.get(request.form.get("OptOutType", "").upper())
+    if opt_out_type and (keyword is None or keyword.kind != opt_out_type):
+        keyword = keywords.Keyword(opt_out_type, keyword.language if keyword else language)
+    opted_out = sms.state.opted_out(conversation_id)
+    if keyword is not None and (keyword.kind != keywords.OPT_IN_WHEN_OPTED_OUT or opted_out):
+        reply = keyword_reply(svc, sms, conversation_id, sender, keyword)
+        # STOP is always confirmed (the one text the law allows after it); the rest is rate-limited.
+        if keyword.kind == keywords.OPT_OUT or not over_limit:
+            return reply
+    elif opted_out:
+        log.info("sms from a sender who opted out: not answered")
+        return []
+    if over_limit:
+        log.warning("sms rate limit reached", extra={"conversation": turns.log_id(conversation_id)})
+        # One polite answer per window; after that, silence costs the organisation nothing.
+        first_over = count == sms.settings.rate_limit + 1
+        return [svc.content.sms_text("sms_rate_limited", language)] if first_over else []
+    if len(body) > sms.settings.max_body_chars:
+        return [svc.content.sms_text("sms_too_long", language)]
+
+    sms.vault.remember(conversation_id, sender, svc.retention_seconds)
+    text = body.strip()
+    if not text:
+        if media:
+            return [svc.content.sms_text("sms_no_images", language)]
+        return [svc.content.ui_text("error_empty", language)]
+    number = chosen_number(text)
+    payload = sms.state.choice(conversation_id, number) if number else None
+    reply = turns.handle(svc, conversation_id, payload or text)
+    texts = numbered(svc.content, reply.messages, reply.language)
+    if not reply.deleted and not reply.fallback:
+        sms.state.save_choices(conversation_id, texts.payloads)
+    return texts.bodies
+
+
+def keyword_reply(
+    svc: Services,
+    sms: SmsChannel,
+    conversation_id: str,
+    sender: str,
+    keyword: keywords.Keyword,
+) -> List[str]:
+    """Apply STOP or START, and confirm it (or answer HELP) in the person's language."""
+    if keyword.kind == keywords.OPT_OUT:
+        sms.state.set_opted_out(conversation_id, True)
+        # Puente must not text them again, so it need not keep their number any longer.
+        sms.vault.forget(conversation_id)
+        name = "sms_opted_out"
+    elif keyword.kind in (keywords.OPT_IN, keywords.OPT_IN_WHEN_OPTED_OUT):
+        sms.state.set_opted_out(conversation_id, False)
+        sms.vault.remember(conversation_id, sender, svc.retention_seconds)
+        name = "sms_opted_in"
+    else:
+        name = "sms_help"
+    log.info("sms keyword", extra={"kind": keyword.kind, "language": keyword.language})
+    return [svc.content.sms_text(name, keyword.language)]
+
+
+@from_twilio("MessageSid", "MessageStatus")
+def delivery_status(sms: SmsChannel, message_sid: str, status: str) -> Response:
+    """Twilio's status callback for an outbound text: keep its latest delivery status."""
+    sms.state.record_status(message_sid, status, request.form.get("ErrorCode", ""))
+    log.info("sms delivery status", extra={"status": status})
+    return Response(status=204)
