@@ -5,17 +5,21 @@ Usage: python -m scripts.bench   (make bench)
 
 from __future__ import annotations
 
+import secrets
 import statistics
 import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 import psutil
 import requests
+from twilio.request_validator import RequestValidator
 
 from scripts.model import PROJECT_ARGS, REPO, ensure_model, rasa_command, rasa_env
 from scripts.stack import Stack
+from webhook.phones import new_encryption_key
 
 MESSAGES = [
     "hi",
@@ -85,17 +89,47 @@ def rss_mib(pid: int) -> float:
     return total / 2**20
 
 
-def latencies(url: str, body) -> list:
+def latencies(send: Callable[[requests.Session, int, int, str], requests.Response]) -> list:
     """Milliseconds per request over ROUNDS passes of MESSAGES."""
     session = requests.Session()
     results = []
     for round_number in range(ROUNDS):
         for index, text in enumerate(MESSAGES):
             started = time.perf_counter()
-            response = session.post(url, json=body(round_number, index, text), timeout=30)
+            response = send(session, round_number, index, text)
             response.raise_for_status()
             results.append((time.perf_counter() - started) * 1000)
     return results
+
+
+def bench_sms_env() -> dict:
+    """The SMS channel with throwaway secrets, and no rate limit in the way of 200 messages."""
+    return {
+        "TWILIO_AUTH_TOKEN": "bench-" + secrets.token_hex(8),
+        "PUENTE_SMS_HASH_KEY": secrets.token_hex(32),
+        "PUENTE_SMS_ENCRYPTION_KEY": new_encryption_key(),
+        "PUENTE_SMS_RATE_LIMIT": "100000",
+    }
+
+
+def sms_sender(stack: Stack) -> Callable[[requests.Session, int, int, str], requests.Response]:
+    """Posts a Twilio-signed text, as Twilio would, from one number per round and pair."""
+    url = f"{stack.web_url}/sms"
+
+    def send(session: requests.Session, round_number: int, index: int, text: str):
+        fields = {
+            "MessageSid": "SM" + secrets.token_hex(16),
+            "From": f"+1555{round_number:05d}{index % 2}",
+            "To": "+15550001111",
+            "Body": text,
+            "NumMedia": "0",
+        }
+        signature = RequestValidator(stack.extra_env["TWILIO_AUTH_TOKEN"]).compute_signature(
+            url, fields
+        )
+        return session.post(url, data=fields, headers={"X-Twilio-Signature": signature}, timeout=30)
+
+    return send
 
 
 def describe(values: list) -> str:
@@ -108,7 +142,7 @@ def main() -> None:
     print(f"train from scratch: {train_from_scratch():.1f} s")
     model = ensure_model()
     print(f"model load (fresh process, imports included): {load_seconds(model):.1f} s")
-    stack = Stack(model=model)
+    stack = Stack(model=model, extra_env=bench_sms_env())
     _, ready = timed(stack.start)
     try:
         print(f"whole stack ready (all processes started and answering): {ready:.1f} s")
@@ -122,12 +156,21 @@ def main() -> None:
                 ]
             return {"conversation_id": web_ids[key], "text": text}
 
-        web = latencies(f"{stack.web_url}/api/chat/message", web_body)
+        web = latencies(
+            lambda s, r, i, text: s.post(
+                f"{stack.web_url}/api/chat/message", json=web_body(r, i, text), timeout=30
+            )
+        )
+        sms = latencies(sms_sender(stack))
         bare = latencies(
-            f"{stack.rasa_url}/webhooks/rest/webhook",
-            lambda r, i, text: {"sender": f"bench-{r}-{i % 2}", "message": text},
+            lambda s, r, i, text: s.post(
+                f"{stack.rasa_url}/webhooks/rest/webhook",
+                json={"sender": f"bench-{r}-{i % 2}", "message": text},
+                timeout=30,
+            )
         )
         print(f"web chat turn: {describe(web)}")
+        print(f"SMS turn (Twilio-signed form post, TwiML answer): {describe(sms)}")
         print(f"Rasa REST webhook alone (same messages): {describe(bare)}")
         for name, service in stack.services.items():
             print(f"memory {name}: {rss_mib(service.process.pid):.0f} MiB")

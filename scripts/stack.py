@@ -6,7 +6,9 @@ The tests start the same stack through `Stack` on free ports.
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -22,6 +24,7 @@ import redis
 import requests
 
 from scripts.model import REPO, ensure_model, rasa_command, rasa_env
+from webhook.phones import new_encryption_key
 
 READY_TIMEOUT_SECONDS = 120
 POLL_SECONDS = 0.25
@@ -292,15 +295,43 @@ class Stack:
         self.stop()
 
 
+DEV_SECRETS_FILE = "dev-secrets.json"
+
+
+def development_settings(run_dir: Path) -> Dict[str, str]:
+    """SMS secrets for a local run (kept in .run/, never committed) and the phone simulator.
+
+    Values already in the environment win, so a real deployment's secrets are never replaced.
+    """
+    path = run_dir / DEV_SECRETS_FILE
+    if path.exists():
+        secrets_ = json.loads(path.read_text())
+    else:
+        secrets_ = {
+            "TWILIO_AUTH_TOKEN": "dev-" + secrets.token_hex(16),
+            "PUENTE_SMS_HASH_KEY": secrets.token_hex(32),
+            "PUENTE_SMS_ENCRYPTION_KEY": new_encryption_key(),
+        }
+        path.write_text(json.dumps(secrets_))
+        path.chmod(0o600)
+    settings = {name: value for name, value in secrets_.items() if not os.environ.get(name)}
+    # The simulator signs anything it is given, so never alongside a real Twilio account.
+    simulator = "0" if os.environ.get("TWILIO_ACCOUNT_SID") else "1"
+    settings["PUENTE_SMS_SIMULATOR"] = os.environ.get("PUENTE_SMS_SIMULATOR", simulator)
+    return settings
+
+
 def run() -> None:
     """Run the whole service until Ctrl-C; print the web chat's address."""
     web_port = int(os.environ.get("PUENTE_WEB_PORT", "8000"))
     run_dir = REPO / ".run"
+    run_dir.mkdir(exist_ok=True)
     stack = Stack(
         ports=Ports(web_port, *(free_port() for _ in range(4))),
         redis_url=os.environ.get("REDIS_URL"),
         run_dir=run_dir,
         model=ensure_model(),
+        extra_env=development_settings(run_dir),
     )
     print(
         "Starting Redis, the action server, Rasa and the web layer (logs in .run/)...", flush=True
@@ -315,7 +346,10 @@ def run() -> None:
     signal.signal(signal.SIGTERM, on_signal)
     try:
         stack.start()
-        print(f"\nPuente web chat: {stack.web_url}/\nPress Ctrl-C to stop.", flush=True)
+        print(f"\nPuente web chat: {stack.web_url}/", flush=True)
+        if stack.extra_env.get("PUENTE_SMS_SIMULATOR") == "1":
+            print(f"Phone simulator (development): {stack.web_url}/dev/phone", flush=True)
+        print("Press Ctrl-C to stop.", flush=True)
         while not stopping:
             dead = [s.name for s in stack.services.values() if not s.running()]
             if dead:
