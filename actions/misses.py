@@ -8,7 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-FALLBACK_INTENT = "nlu_fallback"
+# Not understood, or understood as off topic ("hahaha", "i like football"): both are misses.
+MISSED_INTENTS = {"nlu_fallback", "out_of_scope"}
 
 
 def consecutive_misses(tracker: Tracker) -> int:
@@ -20,7 +21,7 @@ def consecutive_misses(tracker: Tracker) -> int:
         if event.get("event") != "user":
             continue
         intent = (event.get("parse_data") or {}).get("intent") or {}
-        if intent.get("name") != FALLBACK_INTENT:
+        if intent.get("name") not in MISSED_INTENTS:
             break
         misses += 1
     return misses
