@@ -22,6 +22,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_union
 
+WORD_OR_IDEOGRAPH = r"(?u)[\u3400-\u9fff]|[^\W\u3400-\u9fff]+"
+
 log = logging.getLogger(__name__)
 MODEL_FILE = "classifier.skops"
 
@@ -71,7 +73,9 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
             TfidfVectorizer(
                 analyzer="word",
                 ngram_range=tuple(self.config["word_ngrams"]),
-                token_pattern=r"(?u)\b\w+\b",  # noqa: S106 (a regex, not a password)  # keep one-letter words: "t visa", "u visa"
+                # One-letter words count ("t visa", "u visa"); Chinese, written without spaces,
+                # counts each character as a word.
+                token_pattern=WORD_OR_IDEOGRAPH,
                 **common,
             ),
             TfidfVectorizer(

@@ -135,10 +135,42 @@ def sms_sender(stack: Stack) -> Callable[[requests.Session, int, int, str], requ
 def describe(values: list) -> str:
     ordered = sorted(values)
     p95 = ordered[int(len(ordered) * 0.95) - 1]
-    return f"median {statistics.median(ordered):.1f} ms, p95 {p95:.1f} ms (n={len(ordered)})"
+    return f"median {statistics.median(ordered):.2f} ms, p95 {p95:.2f} ms (n={len(ordered)})"
+
+
+def language_figures() -> None:
+    """Detection latency per message, and translation latency with a tiny real argos model."""
+    from tests.argos_tiny import build_tiny_model
+    from webhook.content import load_catalog
+    from webhook.language import Detector
+    from webhook.translator import Translator
+
+    languages = load_catalog(REPO / "content").languages
+    detector = Detector(languages)
+    samples = [
+        line
+        for path in sorted((REPO / "tests" / "language").glob("detect_*.txt"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    timings = []
+    for text in samples * 10:
+        _, seconds = timed(lambda text=text: detector.detect(text))
+        timings.append(seconds * 1000)
+    print(f"language detection ({len(languages)} languages): {describe(timings)}")
+    with tempfile.TemporaryDirectory() as scratch:
+        translator = Translator(Path(scratch) / "packages")
+        translator.install(build_tiny_model(Path(scratch), "ne", "en", "my boss took my passport"))
+        timings = []
+        for index, text in enumerate(samples):
+            # A new text each time: the cache would otherwise answer in microseconds.
+            _, seconds = timed(lambda t=f"{text} {index}": translator.translate(t, "en", "ne"))
+            timings.append(seconds * 1000)
+        print(f"translation, tiny argos model, uncached: {describe(timings)}")
 
 
 def main() -> None:
+    language_figures()
     print(f"train from scratch: {train_from_scratch():.1f} s")
     model = ensure_model()
     print(f"model load (fresh process, imports included): {load_seconds(model):.1f} s")

@@ -13,12 +13,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 MODELS = REPO / "models"
-TRAINING_INPUTS = ("config.yml", "domain.yml")
+TRAINING_INPUTS = ("config.yml", "domain.yml", "bot/intent_classifier.py")
 TRAINING_DATA = REPO / "bot" / "data"
 
 
 def fingerprint() -> str:
-    """A hash of everything training reads: the config, the domain and bot/data."""
+    """A hash of everything training reads: config, domain, the classifier's code and bot/data."""
     digest = hashlib.sha256()
     paths = [REPO / name for name in TRAINING_INPUTS] + sorted(TRAINING_DATA.rglob("*.yml"))
     for path in paths:

@@ -117,8 +117,33 @@ def neutral_site() -> Iterator[NeutralSite]:
     site.close()
 
 
+# Tiny real translation models (tests/argos_tiny.py): Nepali has no written texts in Puente, so a
+# Nepali message goes through them. Each model always outputs its one sentence.
+MACHINE_LANGUAGE = "ne"
+MACHINE_TO_ENGLISH = "my boss took my passport"
+MACHINE_FROM_ENGLISH = "यो स्वचालित अनुवाद हो"
+
+
 @pytest.fixture(scope="session")
-def stack(model_path: Path, redis_url: str, neutral_site: NeutralSite) -> Iterator[Stack]:
+def translation_dir(tmp_path_factory) -> Path:
+    """A translation models folder with ne->en and en->ne tiny models installed."""
+    from tests.argos_tiny import build_tiny_model
+    from webhook.translator import install_model
+
+    root = tmp_path_factory.mktemp("translation")
+    packages, built = root / "packages", root / "built"
+    for source, target, sentence in (
+        (MACHINE_LANGUAGE, "en", MACHINE_TO_ENGLISH),
+        ("en", MACHINE_LANGUAGE, MACHINE_FROM_ENGLISH),
+    ):
+        install_model(build_tiny_model(built, source, target, sentence), packages)
+    return packages
+
+
+@pytest.fixture(scope="session")
+def stack(
+    model_path: Path, redis_url: str, neutral_site: NeutralSite, translation_dir: Path
+) -> Iterator[Stack]:
     """Rasa, the action server, the content endpoint and the web chat as separate processes."""
     run_dir = Path(tempfile.mkdtemp(prefix="puente-stack-"))
     the_stack = Stack(
@@ -128,6 +153,7 @@ def stack(model_path: Path, redis_url: str, neutral_site: NeutralSite) -> Iterat
         extra_env={
             "PUENTE_QUICK_EXIT_URL": neutral_site.url,
             "PUENTE_ORG_NAME": "Test Org",
+            "PUENTE_TRANSLATION_DIR": str(translation_dir),
             **SMS_ENV,
         },
     )
@@ -257,6 +283,7 @@ def app(redis_url: str, tmp_path: Path):
             "RASA_URL": f"http://127.0.0.1:{free_port()}",  # nothing listens there
             "RASA_TIMEOUT_SECONDS": 2,
             "ORG_NAME": "Test Org",
+            "TRANSLATION_DIR": "",  # no models: a developer's installed ones must not change tests
         }
     )
 

@@ -212,7 +212,7 @@ def test_stop_in_a_spanish_conversation_is_confirmed_in_spanish(phone, db):
 
 
 def test_twilio_advanced_opt_out_type_is_honoured(phone, db):
-    [reply] = phone.text("arret", OptOutType="STOP")  # a word Puente does not know itself
+    [reply] = phone.text("enough", OptOutType="STOP")  # a word only Twilio was told about
     assert "no more texts" in reply
     assert db.exists(keys.sms_opted_out(conversation_of(phone.number, db)))
 

@@ -24,6 +24,7 @@ def from_environment() -> Dict[str, Any]:
         "ORG_NAME": env.get("PUENTE_ORG_NAME", ""),
         "QUICK_EXIT_URL": env.get("PUENTE_QUICK_EXIT_URL", "https://www.weather.gov/"),
         "MAX_MESSAGE_CHARS": int(env.get("PUENTE_MAX_MESSAGE_CHARS", "1000")),
+        "TRANSLATION_DIR": env.get("PUENTE_TRANSLATION_DIR", str(REPO_ROOT / ".translation")),
         # SMS and WhatsApp through Twilio (README: "SMS").
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", ""),
         "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", ""),

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Iterable, Optional, Tuple
 
 import redis
 
 from webhook import keys
+from webhook.machine import LIKELY_TO_READ
 
 log = logging.getLogger(__name__)
 
@@ -16,6 +18,8 @@ log = logging.getLogger(__name__)
 # switches a conversation (shared/STACK.md: every detector is unreliable on one to three words).
 MIN_WORDS_TO_SWITCH = 3
 MIN_CONFIDENCE = 0.9
+MIN_WORDS_UNSUPPORTED = 4
+IDEOGRAPH = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 EXPLICIT = "explicit"
 DETECTED = "detected"
@@ -30,6 +34,27 @@ class LanguageState:
     source: str
 
 
+# Many Vietnamese speakers text without tone marks ("chu lay ho chieu cua toi"); py3langid reads
+# that as Welsh or Spanish. These syllables are common in it and rare as words elsewhere.
+UNMARKED_VIETNAMESE = frozenset(
+    "toi cua chu khong ko duoc dc lay ho chieu bi truc xuat neu bao canh sat co ai goi lai cho "
+    "luong tra lam viec tien nguoi giup minh oi roi chua nha gi nao voi cam ban xin chao anh chi "
+    "em ve nay thi ma nhu tuan thang ngay giay can toan dem cuu moi gioi phai nhieu hay biet "
+    "sao dau vay duong day nong chuyen xay ra ong ba bo me con vo chong".split()
+)
+UNMARKED_VIETNAMESE_SHARE = 0.6
+UNMARKED_VIETNAMESE_CONFIDENCE = 0.95
+
+
+def vietnamese_without_marks(text: str) -> bool:
+    """True for an ASCII message of four words or more, mostly Vietnamese syllables."""
+    words = text.casefold().split()
+    if len(words) < MIN_WORDS_UNSUPPORTED or not text.isascii():
+        return False
+    known = sum(word.strip(".,!?") in UNMARKED_VIETNAMESE for word in words)
+    return known / len(words) >= UNMARKED_VIETNAMESE_SHARE
+
+
 class Detector:
     """py3langid restricted to the languages Puente answers in."""
 
@@ -37,21 +62,41 @@ class Detector:
         from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
         self._identifier = LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=True)
-        self._identifier.set_languages(sorted(set(languages)))
+        self.languages = frozenset(languages)
+        self._identifier.set_languages(sorted(self.languages))
+        self._any = None  # every language py3langid knows, loaded when first needed
 
     def detect(self, text: str) -> Tuple[str, float]:
-        """Most likely language code and its probability."""
+        """Most likely of Puente's languages and its probability."""
+        if "vi" in self.languages and vietnamese_without_marks(text):
+            return "vi", UNMARKED_VIETNAMESE_CONFIDENCE
         code, probability = self._identifier.classify(text)
         return code, float(probability)
+
+    def detect_any(self, text: str) -> Tuple[str, float]:
+        """Most likely of every language py3langid knows, and its probability."""
+        if self._any is None:
+            from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+            self._any = LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=True)
+        if vietnamese_without_marks(text):
+            return "vi", UNMARKED_VIETNAMESE_CONFIDENCE
+        code, probability = self._any.classify(text)
+        return code, float(probability)
+
+
+def word_count(text: str) -> int:
+    """Words in the text; in Chinese and Japanese (no spaces) two characters count as a word."""
+    ideographs = len(IDEOGRAPH.findall(text))
+    return len(IDEOGRAPH.sub(" ", text).split()) + ideographs // 2
 
 
 def detect_switch(detector: Detector, text: str, current: Optional[LanguageState]) -> Optional[str]:
     """The language the text is written in, when it is long and clear enough to act on."""
     if not text or text.startswith("/"):  # a button payload says nothing about language
         return None
-    words = len(text.split())
     settled = current is not None and current.source in (EXPLICIT, DETECTED)
-    if settled and words < MIN_WORDS_TO_SWITCH:
+    if settled and word_count(text) < MIN_WORDS_TO_SWITCH:
         return None
     code, confidence = detector.detect(text)
     return code if confidence >= MIN_CONFIDENCE else None
@@ -114,3 +159,19 @@ def resolve(
             state = LanguageState(hint if hint in supported else default, HINT)
     memory.set(conversation_id, state)  # every turn, so the retention counts from the last message
     return state.code
+
+
+def unsupported(detector: Detector, text: str, understood: Iterable[str]) -> Optional[str]:
+    """A language Puente can neither write nor translate, when a long message is clearly in one."""
+    if text.startswith("/") or word_count(text) < MIN_WORDS_UNSUPPORTED:
+        return None
+    understood = set(understood)
+    # The restricted detector is sure of itself on anything (Russian comes out as Haitian Creole),
+    # so ask the one that knows every language.
+    code, confidence = detector.detect_any(text)
+    if code in understood or confidence < MIN_CONFIDENCE:
+        return None
+    neighbour = LIKELY_TO_READ.get(code)
+    if neighbour in understood and detector.detect(text)[0] == neighbour:
+        return None  # Malay read as Indonesian, Galician as Spanish: close enough to answer in
+    return code

@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Optional
 
 import redis
 from flask import current_app
 
 from webhook.content import ContentStore
 from webhook.language import Detector, LanguageMemory
+from webhook.language_choice import ChoiceWords
+from webhook.machine import Machine, load_machine
 from webhook.rasa_client import RasaClient
 
 EXTENSION = "puente"
@@ -27,6 +29,7 @@ class Services:
     redis: redis.Redis
     rasa: RasaClient
     retention_seconds: int
+    translation_dir: Optional[Path] = None
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "Services":
@@ -46,17 +49,35 @@ class Services:
             redis=connection,
             rasa=RasaClient(config["RASA_URL"], config["RASA_TIMEOUT_SECONDS"]),
             retention_seconds=config["RETENTION_DAYS"] * SECONDS_PER_DAY,
+            translation_dir=Path(config["TRANSLATION_DIR"]) if config["TRANSLATION_DIR"] else None,
         )
 
     @property
     def languages(self) -> list:
-        """Languages Puente answers in."""
+        """Languages Puente has written texts in."""
         return self.content.languages
+
+    @property
+    def understood_languages(self) -> list:
+        """Written languages, then those a translation model brings to English and back."""
+        machine = self.machine
+        extra = sorted(machine.languages - set(self.languages)) if machine else []
+        return self.languages + extra
+
+    @cached_property
+    def machine(self) -> Optional[Machine]:
+        """Machine translation from installed models, or None when none is installed."""
+        return load_machine(self.translation_dir)
 
     @cached_property
     def detector(self) -> Detector:
         """Language detector, loaded on first use (about 60 ms) rather than at import."""
-        return Detector(self.content.languages)
+        return Detector(self.understood_languages)
+
+    @cached_property
+    def choice_words(self) -> ChoiceWords:
+        """Words that choose a language, read once from content/languages.yml."""
+        return ChoiceWords.load(self.content.root, self.content.languages)
 
     @cached_property
     def language_memory(self) -> LanguageMemory:

@@ -125,6 +125,8 @@
     }).then(function (data) {
       statusLine.textContent = "";
       if (data.deleted) { forgetConversation(); }
+      // A language chosen in words or from Puente's menu replaces one chosen in the picker.
+      if (stored(KEY_LANGUAGE)) { store(KEY_LANGUAGE, data.language); }
       return switchLanguage(data.language).then(function () {
         data.messages.forEach(function (m) { addMessage("bot", m.text, m.buttons); });
       });
