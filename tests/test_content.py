@@ -162,3 +162,7 @@ def test_a_language_file_lives_in_its_language_folder(tmp_path: Path):
     (root / "es" / "misplaced.yml").write_text("language: en\nresponses: {}\n")
     with pytest.raises(ValueError, match="misplaced"):
         load_catalog(root)
+
+
+def test_only_language_folders_are_languages():
+    assert set(LANGUAGES) == {"en", "es", "fr", "ht", "id", "pt", "tl", "vi", "zh"}

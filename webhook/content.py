@@ -20,6 +20,8 @@ RELOAD_CHECK_SECONDS = 2.0
 FACTS_FILE = "facts.yml"
 DEPLOYMENT_FILE = "deployment.yml"
 UI_FILE = "ui.yml"
+# Folders of content/ that hold no language's texts (content/directory: webhook/directory.py).
+NOT_LANGUAGE_DIRS = frozenset({"directory"})
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,8 @@ def load_catalog(root: Path) -> Catalog:
     if deployment_path.exists():
         catalog.deployment = yaml.safe_load(deployment_path.read_text(encoding="utf-8")) or {}
     for language_dir in sorted(p for p in root.iterdir() if p.is_dir()):
+        if language_dir.name in NOT_LANGUAGE_DIRS:
+            continue
         language = language_dir.name
         for path in sorted(language_dir.glob("*.yml")):
             doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
