@@ -318,6 +318,10 @@ def development_settings(run_dir: Path) -> Dict[str, str]:
     # The simulator signs anything it is given, so never alongside a real Twilio account.
     simulator = "0" if os.environ.get("TWILIO_ACCOUNT_SID") else "1"
     settings["PUENTE_SMS_SIMULATOR"] = os.environ.get("PUENTE_SMS_SIMULATOR", simulator)
+    # Local providers: the organisation's file, or for a development run the fictional example.
+    settings["PUENTE_DIRECTORY_FILE"] = os.environ.get(
+        "PUENTE_DIRECTORY_FILE", str(REPO / "content" / "directory" / "example_local.csv")
+    )
     return settings
 
 

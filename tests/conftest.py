@@ -34,6 +34,8 @@ SMS_ENV = {
     "PUENTE_SMS_RATE_LIMIT": str(SMS_RATE_LIMIT),
     "PUENTE_SMS_SIMULATOR": "1",
 }
+# Fictional local providers (never used unless PUENTE_DIRECTORY_FILE names them).
+EXAMPLE_DIRECTORY = REPO / "content" / "directory" / "example_local.csv"
 NEUTRAL_PAGE = b"<!doctype html><html lang='en'><title>Weather</title><h1>Weather today</h1></html>"
 HTTP_TIMEOUT = 30
 
@@ -154,6 +156,7 @@ def stack(
             "PUENTE_QUICK_EXIT_URL": neutral_site.url,
             "PUENTE_ORG_NAME": "Test Org",
             "PUENTE_TRANSLATION_DIR": str(translation_dir),
+            "PUENTE_DIRECTORY_FILE": str(EXAMPLE_DIRECTORY),
             **SMS_ENV,
         },
     )

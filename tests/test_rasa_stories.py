@@ -149,6 +149,9 @@ def normalise(steps: List[Dict[str, Any]]) -> List[Step]:
 
 
 def contains(story: List[Step], rule: List[Step], at_start: bool) -> bool:
+    # Slots the rule does not mention (a form's answers) may be set in between its steps.
+    mentioned = {step[1] for step in rule if step[0] == "slot"}
+    story = [step for step in story if step[0] != "slot" or step[1] in mentioned]
     starts = [0] if at_start else range(len(story) - len(rule) + 1)
     return any(story[i : i + len(rule)] == rule for i in starts)
 
