@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from actions.goals import goal_title_responses
 from scripts.model import REPO
 from webhook.content import DEFAULT_LANGUAGE, PLACEHOLDER, fill, load_catalog
 from webhook.language_choice import MENU_PAYLOAD
@@ -29,12 +30,15 @@ RUNTIME_PLACEHOLDERS = {
     "provider_contact",
     "provider_hours",
     "provider_languages",
+    "goal_number",
+    "goal_text",
+    "goal_count",
 }
 SECTIONS = ["responses", "ui", "sms"]
 # Payloads the web layer answers itself, before Rasa (webhook/language_choice.py).
 WEBHOOK_PAYLOADS = {MENU_PAYLOAD}
 # Answers to a question of a form, taken as the person's words (actions/referral.py NEED_PAYLOAD).
-FORM_CHOICE = re.compile(r"^need:[a-z_]+$")
+FORM_CHOICE = re.compile(r"^(need|goal):[a-z_]+$")
 # Longest plausible deployment values, so the budget holds for a real organisation too.
 WORST_CASE_CONFIG = {"org_name": "X" * 40, "retention_days": 365, "readers": "Y" * 60}
 
@@ -47,6 +51,7 @@ ACTION_RESPONSES = {
     for path in (REPO / "actions").glob("*.py")
     for name in re.findall(r'"(utter_\w+)"', path.read_text(encoding="utf-8"))
 }
+ACTION_RESPONSES |= set(goal_title_responses())  # named from content/directory/goals.yml
 DOMAIN_RESPONSES = set(DOMAIN["responses"]) | ACTION_RESPONSES
 DOMAIN_INTENTS = set(DOMAIN["intents"])
 LANGUAGES = CATALOG.languages

@@ -139,6 +139,8 @@ def normalise(steps: List[Dict[str, Any]]) -> List[Step]:
     for step in steps:
         if "intent" in step:
             result.append(("intent", step["intent"]))
+        elif "or" in step:  # any one of these intents
+            result.append(("intent", frozenset(s["intent"] for s in step["or"])))
         elif "action" in step:
             result.append(("action", step["action"]))
         elif "slot_was_set" in step:
@@ -153,7 +155,17 @@ def contains(story: List[Step], rule: List[Step], at_start: bool) -> bool:
     mentioned = {step[1] for step in rule if step[0] == "slot"}
     story = [step for step in story if step[0] != "slot" or step[1] in mentioned]
     starts = [0] if at_start else range(len(story) - len(rule) + 1)
-    return any(story[i : i + len(rule)] == rule for i in starts)
+    return any(
+        all(same_step(s, r) for s, r in zip(story[i : i + len(rule)], rule, strict=True))
+        for i in starts
+    )
+
+
+def same_step(story_step: Step, rule_step: Step) -> bool:
+    """A story step matches a rule step; a rule's "or" matches any of its intents."""
+    if rule_step[0] == "intent" and isinstance(rule_step[1], frozenset):
+        return story_step[0] == "intent" and story_step[1] in rule_step[1]
+    return story_step == rule_step
 
 
 def rules() -> Iterator[Tuple[str, str, List[Step], bool]]:

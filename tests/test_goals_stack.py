@@ -1,0 +1,67 @@
+"""Justice goals through the whole running stack, in Spanish and English."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from scripts.model import REPO
+from webhook.content import ContentStore, fill
+
+pytestmark = pytest.mark.stack
+
+
+@pytest.fixture(scope="module")
+def content() -> ContentStore:
+    return ContentStore(REPO / "content", org_name="Test Org")
+
+
+def text_of(content: ContentStore, name: str, language: str, **values) -> str:
+    return fill(content.response(name, language)["text"], values)
+
+
+def test_goals_set_reordered_by_choice_and_shown_back_in_spanish(
+    chat_factory, content, record_summary
+):
+    chat = chat_factory("es")
+    transcript = []
+
+    def say(text):
+        answer = chat.say(text)
+        transcript.append({"persona": text, "Puente": chat.texts(answer)})
+        return answer
+
+    asked = say("quiero elegir mis metas de justicia")
+    assert chat.texts(asked) == [text_of(content, "utter_ask_goal_pick", "es")]
+    assert len(asked["messages"][0]["buttons"]) == 11
+    more = say("4 1")  # a safe place first, then the passport: their order
+    assert chat.texts(more) == [text_of(content, "utter_ask_goal_more", "es", goal_count=2)]
+    more = say("que mis hijos esten a salvo conmigo")
+    assert chat.texts(more) == [text_of(content, "utter_ask_goal_more", "es", goal_count=3)]
+    shown = say("listo")
+    texts = chat.texts(shown)
+    assert texts[0] == text_of(content, "utter_goals_intro", "es")
+    assert texts[1:3] == [
+        text_of(content, "utter_goal_housing", "es", goal_number=1),
+        text_of(content, "utter_goal_passport", "es", goal_number=2),
+    ]
+    assert texts[3] == text_of(content, "utter_goal_family", "es", goal_number=3)
+    assert texts[-1] == text_of(content, "utter_goals_next", "es")
+    again = say("mis metas")
+    assert chat.texts(again) == texts
+    record_summary("justice goals conversation (es): " + json.dumps(transcript, ensure_ascii=False))
+
+
+def test_goals_in_own_words_and_changed_later_in_english(chat_factory, content):
+    chat = chat_factory("en")
+    chat.say("i want to set my goals")
+    chat.say("that my old boss says sorry to me")
+    shown = chat.texts(chat.say("done"))
+    assert shown[1] == "1. that my old boss says sorry to me"
+    again = chat.say("change my goals")
+    assert chat.texts(again) == [text_of(content, "utter_ask_goal_again", "en", goal_count=1)]
+    chat.say("new list")
+    chat.say("11")
+    shown = chat.texts(chat.say("done"))
+    assert shown[1:-1] == [text_of(content, "utter_goal_heal", "en", goal_number=1)]
