@@ -13,7 +13,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.referral import AskAction, plain, word_start
+from actions.referral import AskAction, word_start
+from webhook.language import fold
 
 GOALS_FILE = Path(__file__).resolve().parent.parent / "content" / "directory" / "goals.yml"
 GOAL_PAYLOAD = re.compile(r"^goal:([a-z_]+)$")
@@ -31,7 +32,7 @@ MAX_GOALS = 12
 def goal_words() -> Dict[str, List[str]]:
     """Goal code -> the words that name it, in offered order (plus the start-again words)."""
     doc = yaml.safe_load(GOALS_FILE.read_text(encoding="utf-8")) or {}
-    return {code: [plain(str(word)) for word in words] for code, words in doc.items()}
+    return {code: [fold(str(word)) for word in words] for code, words in doc.items()}
 
 
 def goal_codes() -> List[str]:
@@ -49,7 +50,7 @@ def picks_in(text: str) -> List[Dict[str, Any]]:
     if NUMBERS.match(text):
         numbers = [int(n) for n in re.findall(r"\d+", text)]
         return [{"goal": codes[n - 1]} for n in numbers if 1 <= n <= len(codes)]
-    said = plain(text)
+    said = fold(text)
     found = []
     for code in codes:
         words = goal_words()[code]
@@ -63,7 +64,7 @@ def picks_in(text: str) -> List[Dict[str, Any]]:
 
 def wants_new_list(text: str) -> bool:
     """True when the person asks to clear their goals and start again."""
-    said = plain(text)
+    said = fold(text)
     return any(re.search(word_start(w), said) for w in goal_words().get(START_AGAIN, []))
 
 

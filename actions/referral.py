@@ -6,7 +6,6 @@ import abc
 import functools
 import logging
 import re
-import unicodedata
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
@@ -25,23 +24,17 @@ from webhook.directory import (
     normalize_zip,
     zip_to_state,
 )
+from webhook.language import IDEOGRAPH, fold
 
 log = logging.getLogger(__name__)
 
 NEEDS_FILE = Path(__file__).resolve().parent.parent / "content" / "directory" / "needs.yml"
 NEED_PAYLOAD = re.compile(r"^need:([a-z_]+)$")
 ZIP_IN_TEXT = re.compile(r"\b(\d{5})(?:-\d{4})?\b")
-IDEOGRAPH = re.compile(r"[\u3400-\u9fff]")
 SKIPPED = "skipped"  # the person chose not to answer; never asked again
 UNKNOWN = "unknown"  # answered, but not in words Puente maps to a need or a place
 SKIP_INTENT = "skip"
 MAX_PLACES = 3
-
-
-def plain(text: str) -> str:
-    """Lowercase, accents removed: how words are compared."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def word_start(word: str) -> str:
@@ -55,7 +48,7 @@ def word_start(word: str) -> str:
 def need_words() -> Dict[str, List[str]]:
     """Need code -> the words that say it (content/directory/needs.yml), in file order."""
     doc = yaml.safe_load(NEEDS_FILE.read_text(encoding="utf-8")) or {}
-    return {code: [plain(str(word)) for word in words] for code, words in doc.items()}
+    return {code: [fold(str(word)) for word in words] for code, words in doc.items()}
 
 
 def need_in(text: str) -> Optional[str]:
@@ -63,7 +56,7 @@ def need_in(text: str) -> Optional[str]:
     button = NEED_PAYLOAD.match(text.strip())
     if button:
         return button.group(1) if button.group(1) in need_words() else None
-    said = plain(text)
+    said = fold(text)
     best, best_count = None, 0
     for code, words in need_words().items():
         count = sum(1 for word in words if re.search(word_start(word), said))
@@ -108,7 +101,7 @@ def place_in(text: str) -> Optional[str]:
     found = ZIP_IN_TEXT.search(text)
     if found and zip_to_state(found.group(1)):
         return found.group(1)
-    said = " ".join(re.findall(r"\w+", plain(text)))
+    said = " ".join(re.findall(r"\w+", fold(text)))
     names = state_names()
     for name in sorted(names, key=len, reverse=True):  # "west virginia" before "virginia"
         if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", said) and (len(name) > 2 or said == name):
@@ -209,16 +202,17 @@ class ValidateReferralForm(FormValidationAction):
         return {"location": place_in(str(value)) or UNKNOWN}
 
 
-def contact_line(provider: Provider) -> str:
-    """How to reach a provider, as data: numbers and address, no words to translate."""
+def contact_ways(provider: Provider) -> Dict[str, str]:
+    """How to reach a provider, by the UI text that labels each way (the words are in content/)."""
     contact = provider.contact
-    parts = [contact.phone]
-    if contact.text:
-        parts.append(
-            f"SMS {contact.text}" + (f" ({contact.text_keyword})" if contact.text_keyword else "")
-        )
-    parts += [f"TTY {contact.tty}" if contact.tty else None, contact.web]
-    return " · ".join(part for part in parts if part)
+    ways = {
+        "contact_call": contact.phone,
+        "contact_text": contact.text,
+        "contact_text_keyword": contact.text and contact.text_keyword,
+        "contact_tty": contact.tty,
+        "contact_web": contact.web,
+    }
+    return {label: value for label, value in ways.items() if value}
 
 
 class ActionFindProviders(Action):
@@ -271,7 +265,7 @@ class ActionFindProviders(Action):
             dispatcher.utter_message(
                 response="utter_referral_item_open" if match.open_now else "utter_referral_item",
                 provider_name=provider.name,
-                provider_contact=contact_line(provider),
+                provider_contact=contact_ways(provider),
                 provider_hours=" ".join(provider.hours.spec),
                 provider_languages=", ".join(provider.languages),
             )

@@ -33,6 +33,7 @@ RUNTIME_PLACEHOLDERS = {
     "goal_number",
     "goal_text",
     "goal_count",
+    "value",
 }
 SECTIONS = ["responses", "ui", "sms"]
 # Payloads the web layer answers itself, before Rasa (webhook/language_choice.py).

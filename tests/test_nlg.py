@@ -98,3 +98,21 @@ def test_garbage_request_gets_a_reply_not_an_error(client):
 def services_of(app):
     with app.app_context():
         return services()
+
+
+def test_a_providers_ways_to_reach_it_are_labelled_in_the_conversation_language(client):
+    ways = {
+        "contact_call": "+1-415-555-0101",
+        "contact_text": "88788",
+        "contact_text_keyword": "START",
+    }
+    arguments = {
+        "provider_name": "EXAMPLE",
+        "provider_contact": ways,
+        "provider_hours": "24/7",
+        "provider_languages": "es",
+    }
+    text = client.post("/nlg", json=nlg_request("utter_referral_item", "es", arguments)).json[
+        "text"
+    ]
+    assert "llama al +1-415-555-0101 · envía un texto al 88788 · escribe START" in text

@@ -112,7 +112,7 @@ def test_places_that_fit_open_now_first_then_the_hotline(domain):
     first = items[0]
     assert first["response"] == "utter_referral_item_open"
     assert first["provider_name"].startswith("EXAMPLE – Casa Segura")
-    assert "+1-415-555-0101" in first["provider_contact"]
+    assert first["provider_contact"]["contact_call"] == "+1-415-555-0101"
     assert "es" in first["provider_languages"]
 
 

@@ -20,6 +20,7 @@ RELOAD_CHECK_SECONDS = 2.0
 FACTS_FILE = "facts.yml"
 DEPLOYMENT_FILE = "deployment.yml"
 UI_FILE = "ui.yml"
+LIST_SEPARATOR = " · "
 # Folders of content/ that hold no language's texts (content/directory: webhook/directory.py).
 NOT_LANGUAGE_DIRS = frozenset({"directory"})
 
@@ -192,6 +193,12 @@ class ContentStore:
             raise KeyError(f"no {section} text {name!r}")
         return fill(entry.text, {**(arguments or {}), **self.values(used)})
 
+    def labelled(self, items: Mapping[str, Any], language: str) -> str:
+        """{ui name: value} as each UI text with its {value}, joined ("call 1-800…· text 988")."""
+        return LIST_SEPARATOR.join(
+            fill(self.ui_text(name, language), {"value": value}) for name, value in items.items()
+        )
+
     def keywords(self) -> Dict[str, Dict[str, List[str]]]:
         """SMS keywords (opt_out, opt_in, opt_in_when_opted_out, help) by language, casefolded."""
         return self.catalog.keywords
@@ -208,7 +215,11 @@ class ContentStore:
         entry, used = self._lookup("responses", name, language)
         if entry is None:
             return None
-        values = {**(arguments or {}), **self.values(used)}
+        labelled = {
+            name: self.labelled(value, used) if isinstance(value, dict) else value
+            for name, value in (arguments or {}).items()
+        }
+        values = {**labelled, **self.values(used)}
         text = fill(entry.text, values)
         if used != language and language in self.catalog.ui:
             text = f"{self.ui_text('missing_translation', language)}\n{text}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Iterable, Optional, Tuple
 
@@ -83,6 +84,12 @@ class Detector:
             return "vi", UNMARKED_VIETNAMESE_CONFIDENCE
         code, probability = self._any.classify(text)
         return code, float(probability)
+
+
+def fold(text: str) -> str:
+    """Lowercase with accents removed ("Patrón" -> "patron"): how typed words are compared."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("đ", "d")
 
 
 def word_count(text: str) -> int:

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, FrozenSet, Iterable, Optional
 
 import yaml
 
+from webhook.language import IDEOGRAPH, fold
+
 CHOICES_FILE = "languages.yml"
 MENU_PAYLOAD = "/language"
 CHOICE_PAYLOAD_PREFIX = "/language_"
 # A choice is a short message: a name and a few polite words, never a sentence about something else.
 MAX_WORDS = 4
-IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 PUNCTUATION = re.compile(r"[^\w\s]", re.UNICODE)
 
 
@@ -33,10 +33,7 @@ class Choice:
 
 def normalise(text: str) -> str:
     """Lowercase, accents and punctuation removed, spaces collapsed; ideographs kept."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    plain = plain.replace("đ", "d")
-    return " ".join(PUNCTUATION.sub(" ", plain).split())
+    return " ".join(PUNCTUATION.sub(" ", fold(text)).split())
 
 
 def tokens(text: str) -> list:
