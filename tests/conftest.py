@@ -272,23 +272,37 @@ def chat_factory(stack: Stack):
     return make
 
 
+def app_config(redis_url: str, tmp_path: Path, **extra: Any) -> Dict[str, Any]:
+    """Settings of a test app: a private copy of content/, no Rasa behind it, plus `extra`."""
+    content = tmp_path / "content"
+    if not content.exists():
+        shutil.copytree(REPO / "content", content)
+    return {
+        "TESTING": True,
+        "REDIS_URL": redis_url,
+        "CONTENT_DIR": str(content),
+        "CONTENT_RELOAD_SECONDS": 0,
+        "RASA_URL": f"http://127.0.0.1:{free_port()}",  # nothing listens there
+        "RASA_TIMEOUT_SECONDS": 2,
+        "ORG_NAME": "Test Org",
+        "TRANSLATION_DIR": "",  # no models: a developer's installed ones must not change tests
+        **extra,
+    }
+
+
+# The SMS channel's settings for a test app (the stack gets the same through SMS_ENV).
+SMS_APP_CONFIG = {
+    "TWILIO_AUTH_TOKEN": SMS_AUTH_TOKEN,
+    "PUBLIC_URL": SMS_PUBLIC_URL,
+    "SMS_HASH_KEY": SMS_ENV["PUENTE_SMS_HASH_KEY"],
+    "SMS_ENCRYPTION_KEY": SMS_ENV["PUENTE_SMS_ENCRYPTION_KEY"],
+}
+
+
 @pytest.fixture
 def app(redis_url: str, tmp_path: Path):
     """The web app with a private copy of content/ and no Rasa behind it."""
-    content = tmp_path / "content"
-    shutil.copytree(REPO / "content", content)
-    return create_app(
-        {
-            "TESTING": True,
-            "REDIS_URL": redis_url,
-            "CONTENT_DIR": str(content),
-            "CONTENT_RELOAD_SECONDS": 0,
-            "RASA_URL": f"http://127.0.0.1:{free_port()}",  # nothing listens there
-            "RASA_TIMEOUT_SECONDS": 2,
-            "ORG_NAME": "Test Org",
-            "TRANSLATION_DIR": "",  # no models: a developer's installed ones must not change tests
-        }
-    )
+    return create_app(app_config(redis_url, tmp_path))
 
 
 @pytest.fixture

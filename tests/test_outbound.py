@@ -153,12 +153,3 @@ def test_the_number_is_stored_encrypted_and_read_back(vault, db):
     assert b"5550006666" not in stored
     assert vault.address(conversation) == "+15550006666"
     assert db.ttl(keys.sms_address(conversation)) <= RETENTION
-
-
-def test_form_encoding_of_the_request_keeps_spanish_and_emoji(vault, state):
-    """The body handed to Twilio is the body the advocate wrote (no "@" for "¡")."""
-    http = CapturingHttpClient()
-    outbound = Outbound(state, vault, twilio_client(ACCOUNT_SID, AUTH_TOKEN, http), sender="+1")
-    conversation = known_conversation(vault, "+15550005555")
-    outbound.send(conversation, "¡Hola! 你好 🙂")
-    assert http.requests[0]["data"]["Body"] == "¡Hola! 你好 🙂"

@@ -2,50 +2,22 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any, Dict
 
 import pytest
 import requests
 
-from scripts.model import REPO
-from scripts.stack import free_port
-from tests.conftest import SMS_ENV, SMS_PUBLIC_URL
+from tests.conftest import SMS_APP_CONFIG, app_config
 from webhook import create_app, simulator
 
 SENDER = "+15557654321"
 
 
-def config(redis_url: str, tmp_path: Path, **extra: Any) -> Dict[str, Any]:
-    """The `app` fixture's configuration (tests/conftest.py), plus `extra`."""
-    content = tmp_path / "content"
-    if not content.exists():
-        shutil.copytree(REPO / "content", content)
-    return {
-        "TESTING": True,
-        "REDIS_URL": redis_url,
-        "CONTENT_DIR": str(content),
-        "CONTENT_RELOAD_SECONDS": 0,
-        "RASA_URL": f"http://127.0.0.1:{free_port()}",  # nothing listens there
-        "RASA_TIMEOUT_SECONDS": 2,
-        "ORG_NAME": "Test Org",
-        **extra,
-    }
-
-
-SMS_CONFIG = {
-    "TWILIO_AUTH_TOKEN": SMS_ENV["TWILIO_AUTH_TOKEN"],
-    "PUBLIC_URL": SMS_PUBLIC_URL,
-    "SMS_HASH_KEY": SMS_ENV["PUENTE_SMS_HASH_KEY"],
-    "SMS_ENCRYPTION_KEY": SMS_ENV["PUENTE_SMS_ENCRYPTION_KEY"],
-}
-
-
 @pytest.fixture
 def simulator_client(redis_url: str, tmp_path: Path, redis_client):
     """A client of an app with the simulator on and the SMS channel configured."""
-    app = create_app(config(redis_url, tmp_path, SMS_SIMULATOR=True, **SMS_CONFIG))
+    app = create_app(app_config(redis_url, tmp_path, SMS_SIMULATOR=True, **SMS_APP_CONFIG))
     return app.test_client()
 
 
@@ -55,7 +27,7 @@ def test_off_by_default(client):
 
 
 def test_page_when_turned_on(redis_url: str, tmp_path: Path):
-    app = create_app(config(redis_url, tmp_path, SMS_SIMULATOR=True))
+    app = create_app(app_config(redis_url, tmp_path, SMS_SIMULATOR=True))
     response = app.test_client().get("/dev/phone")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
@@ -96,7 +68,7 @@ def test_a_form_post_is_refused(simulator_client):
 
 
 def test_unconfigured_channel_is_503(redis_url: str, tmp_path: Path):
-    app = create_app(config(redis_url, tmp_path, SMS_SIMULATOR=True, TWILIO_AUTH_TOKEN=""))
+    app = create_app(app_config(redis_url, tmp_path, SMS_SIMULATOR=True, TWILIO_AUTH_TOKEN=""))
     response = app.test_client().post("/dev/phone/send", json={"from": SENDER, "body": "hi"})
     assert response.status_code == 503
     assert "not configured" in response.get_json()["error"]

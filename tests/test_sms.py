@@ -13,28 +13,26 @@ import pytest
 import redis
 from twilio.request_validator import RequestValidator
 
-from tests.conftest import SMS_ENV, twiml_messages
+from tests.conftest import (
+    SMS_APP_CONFIG,
+    SMS_AUTH_TOKEN,
+    SMS_ENV,
+    SMS_PUBLIC_URL,
+    app_config,
+    twiml_messages,
+)
 from webhook import create_app, keys
 from webhook.phones import PhoneVault
 
-TOKEN = SMS_ENV["TWILIO_AUTH_TOKEN"]
-PUBLIC = "https://puente.example.org"
+TOKEN = SMS_AUTH_TOKEN
+PUBLIC = SMS_PUBLIC_URL
 RATE_LIMIT = 4
 
 
 @pytest.fixture
-def sms_app(app):
+def sms_app(redis_url, tmp_path):
     """The test app (no Rasa) with the SMS channel configured as behind a proxy."""
-    return create_app(
-        {
-            **app.config,
-            "TWILIO_AUTH_TOKEN": TOKEN,
-            "PUBLIC_URL": PUBLIC,
-            "SMS_HASH_KEY": SMS_ENV["PUENTE_SMS_HASH_KEY"],
-            "SMS_ENCRYPTION_KEY": SMS_ENV["PUENTE_SMS_ENCRYPTION_KEY"],
-            "SMS_RATE_LIMIT": RATE_LIMIT,
-        }
-    )
+    return create_app(app_config(redis_url, tmp_path, **SMS_APP_CONFIG, SMS_RATE_LIMIT=RATE_LIMIT))
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from typing import Iterator, List
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import NoAlertPresentException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
@@ -197,10 +197,26 @@ class ChatPage:
 
     def screenshot(self, name: str) -> Path:
         """Save what the phone's screen shows now, for a person to look at."""
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOTS / f"{name}.png"
-        assert self.driver.save_screenshot(str(path)), f"could not save {path}"
-        return path
+        return screenshot(self.driver, name)
+
+
+def screenshot(driver: webdriver.Chrome, name: str) -> Path:
+    """Save what the browser shows now to results/screenshots/<name>.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    assert driver.save_screenshot(str(path)), f"could not save {path}"
+    return path
+
+
+def assert_no_alert(driver: webdriver.Chrome) -> None:
+    """Fail if the page opened an alert: typed text ran as script."""
+    try:
+        alert = driver.switch_to.alert
+    except NoAlertPresentException:
+        return
+    text = alert.text
+    alert.dismiss()
+    pytest.fail(f"the text ran as script: an alert opened ({text!r})")
 
 
 @pytest.fixture

@@ -12,12 +12,11 @@ from typing import List
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.conftest import SCREENSHOTS, WAIT_SECONDS
+from tests.browser.conftest import WAIT_SECONDS, assert_no_alert, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack]
 
@@ -91,10 +90,7 @@ class PhonePage:
 
     def screenshot(self, name: str) -> Path:
         """Save what the screen shows now, for a person to look at."""
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOTS / f"{name}.png"
-        assert self.driver.save_screenshot(str(path)), f"could not save {path}"
-        return path
+        return screenshot(self.driver, name)
 
 
 @pytest.fixture
@@ -144,14 +140,7 @@ def test_texting_puente_from_the_simulator(phone_page: PhonePage):
 
     attack = "<img src=x onerror=alert(1)>"
     page.text(attack)
-    try:
-        alert = page.driver.switch_to.alert
-    except NoAlertPresentException:
-        pass
-    else:
-        text = alert.text
-        alert.dismiss()
-        pytest.fail(f"the text ran as script: an alert opened ({text!r})")
+    assert_no_alert(page.driver)
     assert page.bubbles("user")[-1] == attack, "the text is not shown as typed"
     assert page.driver.find_elements(By.CSS_SELECTOR, "img") == [], "the text became HTML"
     assert page.find("#outbox-title").text == "Outbound texts (outbox)"
