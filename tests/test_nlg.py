@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from webhook.services import services
 
 
@@ -109,10 +111,22 @@ def test_a_providers_ways_to_reach_it_are_labelled_in_the_conversation_language(
     arguments = {
         "provider_name": "EXAMPLE",
         "provider_contact": ways,
-        "provider_hours": "24/7",
-        "provider_languages": "es",
+        "provider_hours": {"hours": ["mon-fri 09:00-17:00", "sat 10:00-14:00"]},
+        "provider_languages": {"languages": ["es", "en", "xx"]},
     }
     text = client.post("/nlg", json=nlg_request("utter_referral_item", "es", arguments)).json[
         "text"
     ]
     assert "llama al +1-415-555-0101 · envía un texto al 88788 · escribe START" in text
+    assert "lun-vie 09:00-17:00; sáb 10:00-14:00" in text  # days in Spanish, times as given
+    assert "Español, English, xx" in text  # each language by its own name; unknown as written
+
+
+@pytest.mark.parametrize(
+    ("spec", "language", "expected"),
+    [(["24/7"], "en", "24/7, every day"), (["unknown"], "es", "horario no confirmado, pregunta")],
+)
+def test_always_open_and_unknown_hours_are_said_in_words(client, spec, language, expected):
+    arguments = {"provider_name": "X", "provider_contact": {}, "provider_hours": {"hours": spec}}
+    reply = client.post("/nlg", json=nlg_request("utter_referral_item", language, arguments)).json
+    assert expected in reply["text"]

@@ -12,6 +12,8 @@ from typing import Any, Dict, List, Mapping, Optional
 
 import yaml
 
+from webhook.directory import ALWAYS_OPEN, HOURS_UNKNOWN
+
 log = logging.getLogger(__name__)
 
 DEFAULT_LANGUAGE = "en"
@@ -21,6 +23,12 @@ FACTS_FILE = "facts.yml"
 DEPLOYMENT_FILE = "deployment.yml"
 UI_FILE = "ui.yml"
 LIST_SEPARATOR = " · "
+HOURS_SEPARATOR = "; "
+# Structured values an action may pass for a placeholder, rendered here in the person's language.
+HOURS_ARGUMENT = "hours"  # {"hours": ["mon-fri 09:00-17:00", ...]}, content/directory/README.md
+LANGUAGES_ARGUMENT = "languages"  # {"languages": ["es", "en"]}: shown by each language's own name
+HOURS_UI = {ALWAYS_OPEN: "hours_always", HOURS_UNKNOWN: "hours_unknown"}
+DAY_WORD = re.compile(r"[a-z]+")
 # Folders of content/ that hold no language's texts (content/directory: webhook/directory.py).
 NOT_LANGUAGE_DIRS = frozenset({"directory"})
 
@@ -199,6 +207,38 @@ class ContentStore:
             fill(self.ui_text(name, language), {"value": value}) for name, value in items.items()
         )
 
+    def argument_text(self, value: Any, language: str) -> Any:
+        """A placeholder's value as text: hours and languages in words; other dicts labelled."""
+        if not isinstance(value, dict):
+            return value
+        if set(value) == {HOURS_ARGUMENT}:
+            return self.hours_text(value[HOURS_ARGUMENT], language)
+        if set(value) == {LANGUAGES_ARGUMENT}:
+            return self.language_names(value[LANGUAGES_ARGUMENT], language)
+        return self.labelled(value, language)
+
+    def hours_text(self, spec: List[str], language: str) -> str:
+        """Opening hours ("mon-fri 09:00-17:00") with the day names in the language."""
+        parts = []
+        for item in spec:
+            item = str(item).strip().lower()
+            if item in HOURS_UI:
+                parts.append(self.ui_text(HOURS_UI[item], language))
+                continue
+            days, _, times = item.partition(" ")
+            named = DAY_WORD.sub(lambda day: self.ui_text(f"day_{day.group(0)}", language), days)
+            parts.append(f"{named} {times.strip()}".strip())
+        return HOURS_SEPARATOR.join(parts)
+
+    def language_names(self, codes: List[str], language: str) -> str:
+        """Language codes as each language's own name ("Español, English"); unknown codes as is."""
+        ui = self.catalog.ui
+        names = [
+            ui[code]["language_name"].text if "language_name" in ui.get(code, {}) else code
+            for code in codes
+        ]
+        return ", ".join(names)
+
     def keywords(self) -> Dict[str, Dict[str, List[str]]]:
         """SMS keywords (opt_out, opt_in, opt_in_when_opted_out, help) by language, casefolded."""
         return self.catalog.keywords
@@ -215,11 +255,10 @@ class ContentStore:
         entry, used = self._lookup("responses", name, language)
         if entry is None:
             return None
-        labelled = {
-            name: self.labelled(value, used) if isinstance(value, dict) else value
-            for name, value in (arguments or {}).items()
+        rendered = {
+            name: self.argument_text(value, used) for name, value in (arguments or {}).items()
         }
-        values = {**labelled, **self.values(used)}
+        values = {**rendered, **self.values(used)}
         text = fill(entry.text, values)
         if used != language and language in self.catalog.ui:
             text = f"{self.ui_text('missing_translation', language)}\n{text}"
