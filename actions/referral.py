@@ -16,6 +16,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.answers import SKIPPED
 from webhook.directory import (
     Directory,
     Provider,
@@ -31,17 +32,22 @@ log = logging.getLogger(__name__)
 NEEDS_FILE = Path(__file__).resolve().parent.parent / "content" / "directory" / "needs.yml"
 NEED_PAYLOAD = re.compile(r"^need:([a-z_]+)$")
 ZIP_IN_TEXT = re.compile(r"\b(\d{5})(?:-\d{4})?\b")
-SKIPPED = "skipped"  # the person chose not to answer; never asked again
 UNKNOWN = "unknown"  # answered, but not in words Puente maps to a need or a place
 SKIP_INTENT = "skip"
 MAX_PLACES = 3
+SHORT_WORD = 3  # letters: a word this short matches only whole
 
 
 def word_start(word: str) -> str:
-    """A pattern for the word at a word's start; Chinese has no spaces, so anywhere."""
+    """A pattern for the word at a word's start; Chinese has no spaces, so anywhere.
+
+    A word whose last part is short must also end there: without accents Vietnamese "nợ" is "no",
+    which would otherwise match "nói" (to speak).
+    """
     if IDEOGRAPH.match(word):
         return re.escape(word)
-    return rf"(?<!\w){re.escape(word)}"
+    whole = len(word.split()[-1]) <= SHORT_WORD if word.split() else False
+    return rf"(?<!\w){re.escape(word)}" + (r"(?!\w)" if whole else "")
 
 
 @functools.lru_cache(maxsize=1)
@@ -266,8 +272,8 @@ class ActionFindProviders(Action):
                 response="utter_referral_item_open" if match.open_now else "utter_referral_item",
                 provider_name=provider.name,
                 provider_contact=contact_ways(provider),
-                provider_hours=" ".join(provider.hours.spec),
-                provider_languages=", ".join(provider.languages),
+                provider_hours={"hours": list(provider.hours.spec)},
+                provider_languages={"languages": list(provider.languages)},
             )
         dispatcher.utter_message(response="utter_referral_hotline")
         return []

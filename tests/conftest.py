@@ -16,11 +16,13 @@ from xml.etree import ElementTree
 import pytest
 import redis
 import requests
+import yaml
 from twilio.request_validator import RequestValidator
 
 from scripts.model import REPO, ensure_model
 from scripts.stack import Stack, free_port, redis_ok, redis_server_binary
 from webhook import create_app
+from webhook.content import ContentStore, fill
 
 # The SMS channel as a deployment behind a proxy would have it: Twilio signs the public URL.
 SMS_AUTH_TOKEN = "test-auth-token-" + "0" * 16
@@ -167,8 +169,25 @@ def stack(
         shutil.rmtree(run_dir, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def domain() -> Dict[str, Any]:
+    """The domain as the action server receives it: domain.yml as a dict."""
+    return yaml.safe_load((REPO / "domain.yml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def content() -> ContentStore:
+    """Every text in content/, as the running stack serves it."""
+    return ContentStore(REPO / "content", org_name="Test Org")
+
+
+def text_of(content: ContentStore, name: str, language: str, **values: Any) -> str:
+    """A response's text in a language, filled as Puente sends it."""
+    return fill(content.response(name, language)["text"], values)
+
+
 class Chat:
-    """A person using the web chat through its JSON endpoints."""
+    """A person using the web chat through its JSON endpoints; what was said is kept in order."""
 
     def __init__(self, base_url: str, hint: str = "en") -> None:
         self.base_url = base_url
@@ -177,6 +196,7 @@ class Chat:
             f"{base_url}/api/chat/start", timeout=HTTP_TIMEOUT
         ).json()["conversation_id"]
         self.language = hint
+        self.transcript: List[Dict[str, Any]] = []  # {"persona": text, "Puente": [texts]}
 
     def say(self, text: str, language: Optional[str] = None) -> Dict[str, Any]:
         """Send one message; return the JSON answer (language, messages)."""
@@ -193,6 +213,7 @@ class Chat:
         assert response.status_code == 200, response.text
         answer = response.json()
         self.language = answer["language"]
+        self.transcript.append({"persona": text, "Puente": self.texts(answer)})
         return answer
 
     @staticmethod

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import pytest
-import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
@@ -28,12 +27,6 @@ from actions.misses import ActionCountMisses
 REPO = Path(__file__).resolve().parent.parent
 MODEL_METADATA = {"model_id": "3f1c2b9a8d7e4f60a1b2c3d4e5f60718", "assistant_id": "puente"}
 _clock = itertools.count(1795388352)
-
-
-@pytest.fixture(scope="module")
-def domain() -> Dict[str, Any]:
-    """The domain as the action server receives it: domain.yml as a dict."""
-    return yaml.safe_load((REPO / "domain.yml").read_text(encoding="utf-8"))
 
 
 # Events as the Rasa server serialises them (rasa.shared.core.events ... as_dict()).

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, Dict, List
 
 import pytest
-import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.goals import (
@@ -17,13 +16,7 @@ from actions.goals import (
     ValidateGoalsForm,
     picks_in,
 )
-from scripts.model import REPO
 from tests.test_actions import make_tracker, run, session_start, user
-
-
-@pytest.fixture(scope="module")
-def domain() -> Dict[str, Any]:
-    return yaml.safe_load((REPO / "domain.yml").read_text(encoding="utf-8"))
 
 
 def goals(picks: List[Dict[str, Any]]) -> List[str]:

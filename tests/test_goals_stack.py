@@ -6,40 +6,23 @@ import json
 
 import pytest
 
-from scripts.model import REPO
-from webhook.content import ContentStore, fill
+from tests.conftest import text_of
 
 pytestmark = pytest.mark.stack
-
-
-@pytest.fixture(scope="module")
-def content() -> ContentStore:
-    return ContentStore(REPO / "content", org_name="Test Org")
-
-
-def text_of(content: ContentStore, name: str, language: str, **values) -> str:
-    return fill(content.response(name, language)["text"], values)
 
 
 def test_goals_set_reordered_by_choice_and_shown_back_in_spanish(
     chat_factory, content, record_summary
 ):
     chat = chat_factory("es")
-    transcript = []
-
-    def say(text):
-        answer = chat.say(text)
-        transcript.append({"persona": text, "Puente": chat.texts(answer)})
-        return answer
-
-    asked = say("quiero elegir mis metas de justicia")
+    asked = chat.say("quiero elegir mis metas de justicia")
     assert chat.texts(asked) == [text_of(content, "utter_ask_goal_pick", "es")]
     assert len(asked["messages"][0]["buttons"]) == 11
-    more = say("4 1")  # a safe place first, then the passport: their order
+    more = chat.say("4 1")  # a safe place first, then the passport: their order
     assert chat.texts(more) == [text_of(content, "utter_ask_goal_more", "es", goal_count=2)]
-    more = say("que mis hijos esten a salvo conmigo")
+    more = chat.say("que mis hijos esten a salvo conmigo")
     assert chat.texts(more) == [text_of(content, "utter_ask_goal_more", "es", goal_count=3)]
-    shown = say("listo")
+    shown = chat.say("listo")
     texts = chat.texts(shown)
     assert texts[0] == text_of(content, "utter_goals_intro", "es")
     assert texts[1:3] == [
@@ -48,9 +31,11 @@ def test_goals_set_reordered_by_choice_and_shown_back_in_spanish(
     ]
     assert texts[3] == text_of(content, "utter_goal_family", "es", goal_number=3)
     assert texts[-1] == text_of(content, "utter_goals_next", "es")
-    again = say("mis metas")
+    again = chat.say("mis metas")
     assert chat.texts(again) == texts
-    record_summary("justice goals conversation (es): " + json.dumps(transcript, ensure_ascii=False))
+    record_summary(
+        "justice goals conversation (es): " + json.dumps(chat.transcript, ensure_ascii=False)
+    )
 
 
 def test_goals_in_own_words_and_changed_later_in_english(chat_factory, content):

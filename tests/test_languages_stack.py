@@ -9,17 +9,11 @@ from typing import List
 import pytest
 import redis
 
-from scripts.model import REPO
 from tests.conftest import MACHINE_FROM_ENGLISH, MACHINE_LANGUAGE, MACHINE_TO_ENGLISH
 from webhook import keys
 from webhook.content import ContentStore
 
 pytestmark = pytest.mark.stack
-
-
-@pytest.fixture(scope="module")
-def content() -> ContentStore:
-    return ContentStore(REPO / "content", org_name="Test Org")
 
 
 def written(content: ContentStore, name: str, language: str) -> str:

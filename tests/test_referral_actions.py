@@ -6,7 +6,6 @@ from datetime import datetime, timezone
 from typing import Any, Dict, List
 
 import pytest
-import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.referral import (
@@ -23,11 +22,6 @@ from webhook.directory import load_directory
 EXAMPLE = REPO / "content" / "directory" / "example_local.csv"
 # A Tuesday, 20:30 in San Francisco: the overnight shelter is open, day clinics are closed.
 TUESDAY_EVENING = datetime(2026, 11, 24, 4, 30, tzinfo=timezone.utc)
-
-
-@pytest.fixture(scope="module")
-def domain() -> Dict[str, Any]:
-    return yaml.safe_load((REPO / "domain.yml").read_text(encoding="utf-8"))
 
 
 def prefill(text: str, domain: Dict[str, Any], language: str = "en") -> Dict[str, Any]:
@@ -113,7 +107,8 @@ def test_places_that_fit_open_now_first_then_the_hotline(domain):
     assert first["response"] == "utter_referral_item_open"
     assert first["provider_name"].startswith("EXAMPLE – Casa Segura")
     assert first["provider_contact"]["contact_call"] == "+1-415-555-0101"
-    assert "es" in first["provider_languages"]
+    assert "es" in first["provider_languages"]["languages"]
+    assert first["provider_hours"] == {"hours": ["daily 18:00-08:00"]}
 
 
 def test_a_skipped_need_still_gets_the_hotline(domain):

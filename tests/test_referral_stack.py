@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from scripts.model import REPO
-from webhook.content import ContentStore
+from tests.conftest import text_of
 
 pytestmark = pytest.mark.stack
-
-
-@pytest.fixture(scope="module")
-def content() -> ContentStore:
-    return ContentStore(REPO / "content", org_name="Test Org")
-
-
-def text_of(content: ContentStore, name: str, language: str) -> str:
-    return content.response(name, language)["text"]
 
 
 def test_a_place_to_sleep_near_a_zip_code(chat_factory, content):
@@ -56,3 +48,17 @@ def test_the_need_from_a_button_then_stop(chat_factory, content):
     texts = chat.texts(stopped)
     assert texts[0] == text_of(content, "utter_form_stopped", "en")
     assert "1-888-373-7888" in texts[-1]
+
+
+def test_a_full_referral_in_spanish_as_a_person_sees_it(chat_factory, content, record_summary):
+    chat = chat_factory("es")
+    asked = chat.texts(chat.say("necesito un lugar seguro para dormir"))
+    assert asked == [text_of(content, "utter_ask_location", "es")]
+    texts = chat.texts(chat.say("estoy en el 94110"))
+    assert texts[0] == text_of(content, "utter_referral_intro", "es")
+    casa = next(text for text in texts if "EXAMPLE – Casa Segura" in text)
+    # Hours with the day in Spanish, languages by their own names, ways to reach it labelled.
+    assert "todos los días 18:00-08:00" in casa and "Español, English" in casa
+    assert "llama al +1-415-555-0101" in casa
+    assert "1-888-373-7888" in texts[-1]
+    record_summary("referral conversation (es): " + json.dumps(chat.transcript, ensure_ascii=False))

@@ -89,7 +89,8 @@ class Detector:
 def fold(text: str) -> str:
     """Lowercase with accents removed ("Patrón" -> "patron"): how typed words are compared."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("đ", "d")
+    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return folded.replace("đ", "d").replace("\u2019", "'")  # a phone's curly apostrophe
 
 
 def word_count(text: str) -> int:
