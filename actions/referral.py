@@ -163,6 +163,17 @@ class AskAction(Action, abc.ABC):
         return []
 
 
+def ask_action(slot: str) -> type:
+    """The action that asks for one slot of a form (Rasa's form calls action_ask_<slot>)."""
+    attributes = {
+        "__doc__": f"Asks for {slot}.",
+        "action_name": f"action_ask_{slot}",
+        "response": f"utter_ask_{slot}",
+    }
+    name = "ActionAsk" + "".join(part.title() for part in slot.split("_"))
+    return type(name, (AskAction,), attributes)
+
+
 class ActionAskNeed(AskAction):
     """Asks what they need."""
 

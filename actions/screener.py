@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.answers import YES, yes_no
-from actions.referral import AskAction
+from actions.referral import ask_action
 
 # The recognised indicators, in the order asked; each is a slot "screen_<code>" and, for a "yes",
 # a response "utter_screen_result_<code>" in content/.
@@ -28,19 +28,8 @@ def screener_responses() -> List[str]:
     return asks + [f"utter_screen_result_{code}" for code in INDICATORS]
 
 
-def ask_action(indicator: str) -> type:
-    """The action that asks one question (Rasa's form calls action_ask_<slot>)."""
-    slot = slot_of(indicator)
-    attributes = {
-        "__doc__": f"Asks the {indicator} question.",
-        "action_name": f"action_ask_{slot}",
-        "response": f"utter_ask_{slot}",
-    }
-    return type(f"ActionAsk{indicator.title()}", (AskAction,), attributes)
-
-
 # One class per question, so the rasa-sdk executor finds and registers each by its name.
-ASK_ACTIONS = [ask_action(code) for code in INDICATORS]
+ASK_ACTIONS = [ask_action(slot_of(code)) for code in INDICATORS]
 
 
 class ActionStartScreener(Action):

@@ -159,6 +159,7 @@ def stack(
             "PUENTE_ORG_NAME": "Test Org",
             "PUENTE_TRANSLATION_DIR": str(translation_dir),
             "PUENTE_DIRECTORY_FILE": str(EXAMPLE_DIRECTORY),
+            "PUENTE_OFFICE_HOURS": "24/7",  # after-hours answers: tests/test_handoff.py
             **SMS_ENV,
         },
     )

@@ -254,7 +254,7 @@ def test_a_button_press_counts_as_understood(domain):
 # action_mark_danger
 
 
-def test_mark_danger_sets_the_slot_and_sends_nothing(domain):
+def test_mark_danger_sets_the_slot_and_opens_a_priority_handoff_without_a_question(domain):
     tracker = make_tracker(
         [
             *session_start(),
@@ -267,8 +267,11 @@ def test_mark_danger_sets_the_slot_and_sends_nothing(domain):
         ]
     )
     events, messages = run(ActionMarkDanger(), tracker, domain)
-    assert events == [SlotSet("in_danger", True)]
-    assert messages == []  # 911 and the hotline were already sent by utter_danger_now
+    assert events == [SlotSet("in_danger", True), SlotSet("handoff", True)]
+    # 911 and the hotline were already sent by utter_danger_now: no text, only the command.
+    [command] = [m["custom"] for m in messages]
+    assert command["puente_command"] == "handoff" and command["priority"] == "danger"
+    assert command["summary"]["topic"] == "ask_passport"  # what the advocate sees first
 
 
 def test_mark_danger_again_keeps_the_slot_true(domain):
@@ -286,8 +289,8 @@ def test_mark_danger_again_keeps_the_slot_true(domain):
         in_danger=True,
     )
     events, messages = run(ActionMarkDanger(), tracker, domain)
-    assert events == [SlotSet("in_danger", True)]
-    assert messages == []
+    assert events == [SlotSet("in_danger", True), SlotSet("handoff", True)]
+    assert [m["text"] for m in messages] == [None]  # the command only, no second danger text
 
 
 # action_delete_conversation

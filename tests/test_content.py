@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from actions.goals import goal_title_responses
+from actions.handoff import ask_responses
 from actions.screener import screener_responses
 from scripts.model import REPO
 from webhook.content import DEFAULT_LANGUAGE, PLACEHOLDER, fill, load_catalog
@@ -26,6 +27,7 @@ CONFIG_PLACEHOLDERS = {"org_name", "retention_days", "readers"}
 # Filled in by the code that sends the text (webhook/sms_reply.py: a numbered choice).
 RUNTIME_PLACEHOLDERS = {
     "number",
+    "opens_at",
     "title",
     "provider_name",
     "provider_contact",
@@ -54,6 +56,7 @@ ACTION_RESPONSES = {
     for name in re.findall(r'"(utter_\w+)"', path.read_text(encoding="utf-8"))
 }
 ACTION_RESPONSES |= set(goal_title_responses())  # named from content/directory/goals.yml
+ACTION_RESPONSES |= set(ask_responses())  # actions/handoff.py's questions
 ACTION_RESPONSES |= set(screener_responses())  # two per indicator of actions/screener.py
 DOMAIN_RESPONSES = set(DOMAIN["responses"]) | ACTION_RESPONSES
 DOMAIN_INTENTS = set(DOMAIN["intents"])

@@ -40,5 +40,9 @@ def from_environment() -> Dict[str, Any]:
         "SMS_RATE_LIMIT": int(env.get("PUENTE_SMS_RATE_LIMIT", "20")),
         "SMS_RATE_WINDOW_SECONDS": int(env.get("PUENTE_SMS_RATE_WINDOW_SECONDS", "600")),
         "SMS_MAX_BODY_CHARS": int(env.get("PUENTE_SMS_MAX_BODY_CHARS", "1000")),
+        # When advocates answer handoffs (README: "Talking to a person").
+        "OFFICE_HOURS": env.get("PUENTE_OFFICE_HOURS", "mon-fri 09:00-17:00"),
+        "OFFICE_TIMEZONE": env.get("PUENTE_OFFICE_TIMEZONE", "America/New_York"),
+        "HOLIDAYS": env.get("PUENTE_HOLIDAYS", ""),
         "SMS_SIMULATOR": env.get("PUENTE_SMS_SIMULATOR", "") == "1",
     }

@@ -185,9 +185,9 @@ class ContentStore:
             return entry, language
         return table.get(DEFAULT_LANGUAGE, {}).get(name), DEFAULT_LANGUAGE
 
-    def ui_text(self, name: str, language: str) -> str:
+    def ui_text(self, name: str, language: str, **arguments: Any) -> str:
         """One UI string in the language, or in English when it has not been written yet."""
-        return self._text("ui", name, language)
+        return self._text("ui", name, language, arguments)
 
     def sms_text(self, name: str, language: str, **arguments: Any) -> str:
         """One text of the SMS channel in the language, or in English when it is missing."""

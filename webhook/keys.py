@@ -58,6 +58,31 @@ def sms_outbox() -> str:
     return f"{PREFIX}:sms:outbox"
 
 
+def turn_lock(conversation_id: str) -> str:
+    """Held for one whole turn, so a conversation's messages are routed one at a time."""
+    return f"{PREFIX}:turn:{conversation_id}"
+
+
+def handoff(conversation_id: str) -> str:
+    """The ticket id while a person, not the bot, has the conversation (absent otherwise)."""
+    return f"{PREFIX}:handoff:{conversation_id}"
+
+
+def ticket(ticket_id: str) -> str:
+    """Hash of one handoff ticket: conversation, channel, language, priority, status, times."""
+    return f"{PREFIX}:ticket:{ticket_id}"
+
+
+def ticket_messages(ticket_id: str) -> str:
+    """List of the messages of one handoff, in order (JSON: from, text, at)."""
+    return f"{PREFIX}:ticket:{ticket_id}:messages"
+
+
+def handoff_queue() -> str:
+    """Sorted set of waiting tickets, danger first, then oldest first."""
+    return f"{PREFIX}:handoff:queue"
+
+
 def about_conversation(conversation_id: str) -> List[str]:
     """Every key Puente keeps about one conversation's content (erased by "delete my data")."""
     return [
@@ -66,4 +91,5 @@ def about_conversation(conversation_id: str) -> List[str]:
         conversation_language(conversation_id),
         sms_address(conversation_id),
         sms_choices(conversation_id),
+        handoff(conversation_id),
     ]

@@ -38,7 +38,8 @@ class RasaClient:
             if isinstance(replies, list)
             else []
         )
-        # Rasa answers 200 with [] when the NLG endpoint or the action server fails.
-        if not any(message.get("text") for message in messages):
+        # Rasa answers 200 with [] when the NLG endpoint or the action server fails. A command
+        # alone (a handoff) is an answer: the web layer writes its text.
+        if not any(message.get("text") or message.get("custom") for message in messages):
             raise RasaUnavailable("empty answer")
         return messages

@@ -11,9 +11,11 @@ import redis
 from flask import current_app
 
 from webhook.content import ContentStore
+from webhook.handoff import Handoffs
 from webhook.language import Detector, LanguageMemory
 from webhook.language_choice import ChoiceWords
 from webhook.machine import Machine, load_machine
+from webhook.office_hours import OfficeHours
 from webhook.rasa_client import RasaClient
 
 EXTENSION = "puente"
@@ -29,6 +31,7 @@ class Services:
     redis: redis.Redis
     rasa: RasaClient
     retention_seconds: int
+    office_hours: OfficeHours
     translation_dir: Optional[Path] = None
 
     @classmethod
@@ -49,6 +52,9 @@ class Services:
             redis=connection,
             rasa=RasaClient(config["RASA_URL"], config["RASA_TIMEOUT_SECONDS"]),
             retention_seconds=config["RETENTION_DAYS"] * SECONDS_PER_DAY,
+            office_hours=OfficeHours.parse(
+                config["OFFICE_HOURS"], config["OFFICE_TIMEZONE"], config["HOLIDAYS"]
+            ),
             translation_dir=Path(config["TRANSLATION_DIR"]) if config["TRANSLATION_DIR"] else None,
         )
 
@@ -63,6 +69,11 @@ class Services:
         machine = self.machine
         extra = sorted(machine.languages - set(self.languages)) if machine else []
         return self.languages + extra
+
+    @cached_property
+    def handoffs(self) -> Handoffs:
+        """Handoff tickets, kept as long as conversations are."""
+        return Handoffs(self.redis, self.retention_seconds)
 
     @cached_property
     def machine(self) -> Optional[Machine]:

@@ -19,6 +19,7 @@ from webhook.sms_channel import SmsChannel, channel
 from webhook.sms_reply import chosen_number, numbered, twiml
 
 log = logging.getLogger(__name__)
+SMS = "sms"
 
 TWIML_TYPE = "application/xml"
 # Twilio's Advanced Opt-Out tells us which keyword it matched, whatever the word was.
@@ -143,7 +144,7 @@ def answer(svc: Services, sms: SmsChannel, conversation_id: str, sender: str) ->
         return [svc.content.ui_text("error_empty", language)]
     number = chosen_number(text)
     payload = sms.state.choice(conversation_id, number) if number else None
-    reply = turns.handle(svc, conversation_id, payload or text)
+    reply = turns.handle(svc, conversation_id, payload or text, channel=SMS, said=text)
     texts = numbered(svc.content, reply.messages, reply.language)
     if not reply.deleted and not reply.fallback:
         sms.state.save_choices(conversation_id, texts.payloads)

@@ -6,18 +6,29 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional
 
-from webhook import language
+import redis
+
+from webhook import keys, language
+from webhook.content import DEFAULT_LANGUAGE
 from webhook.erase import DELETE_COMMAND, erase_conversation
+from webhook.handoff import HANDOFF_COMMAND, Ticket
 from webhook.language_choice import choice_payload
 from webhook.machine import PIVOT, likely_to_read
+from webhook.office_hours import opening_spec
 from webhook.rasa_client import RasaUnavailable
 from webhook.services import Services
 
 log = logging.getLogger(__name__)
 
 MENU_PAYLOAD = "/ask_menu"
+WEB = "web"
+HANDED_BACK_PAYLOAD = "/handoff_closed"  # actions/handoff.py ActionEndHandoff answers it
+# One turn at a time per conversation, so a handoff opened by one message is seen by the next.
+TURN_LOCK_SECONDS = 30  # longer than a whole turn (Rasa's timeout is 10 s)
+TURN_LOCK_WAIT_SECONDS = 25
 
 
 @dataclass
@@ -29,6 +40,8 @@ class Reply:
     fallback: bool = False
     deleted: bool = False
     machine_translated: bool = False
+    relayed: bool = False  # went to the advocate who has the conversation; the bot said nothing
+    commands: List[Dict[str, Any]] = field(default_factory=list)
 
 
 def log_id(conversation_id: str) -> str:
@@ -59,8 +72,96 @@ def handle(
     text: str,
     choice: Optional[str] = None,
     hint: Optional[str] = None,
+    channel: str = WEB,
+    said: Optional[str] = None,
 ) -> Reply:
-    """Answer one message; never raises for a failure of Rasa, the actions, NLG or Redis."""
+    """Answer one message, or pass it to the advocate who has the conversation; never raises.
+
+    `said` is what the person typed when `text` is the payload of a numbered choice: an advocate
+    reads their words, not the payload.
+    """
+    lock = services.redis.lock(
+        keys.turn_lock(conversation_id),
+        timeout=TURN_LOCK_SECONDS,
+        blocking_timeout=TURN_LOCK_WAIT_SECONDS,
+    )
+    try:
+        held = lock.acquire()
+    except redis.RedisError:
+        held = False  # Redis is down: answer anyway (the fallback reply says how to reach a person)
+    try:
+        ticket = relay_to_advocate(services, conversation_id, said or text)
+        if ticket is not None:
+            return Reply(language=hint or DEFAULT_LANGUAGE, relayed=True)
+        reply = bot_turn(services, conversation_id, text, choice, hint)
+        for command in reply.commands:
+            if command.get("puente_command") == HANDOFF_COMMAND:
+                open_handoff(services, conversation_id, channel, reply, command)
+        return reply
+    finally:
+        if held:
+            try:
+                lock.release()
+            except (redis.RedisError, redis.exceptions.LockError):
+                log.warning("turn lock expired before the turn ended")
+
+
+def hand_back(services: Services, ticket: Ticket) -> Reply:
+    """After the advocate closes: the bot takes the conversation back and says so."""
+    code = ticket.language if ticket.language in services.languages else DEFAULT_LANGUAGE
+    return ask_rasa(services, ticket.conversation_id, HANDED_BACK_PAYLOAD, code)
+
+
+def relay_to_advocate(services: Services, conversation_id: str, text: str) -> Optional[str]:
+    """The ticket the message went to, when a person has the conversation."""
+    try:
+        return services.handoffs.relay(conversation_id, text)
+    except redis.RedisError:
+        log.error("handoff state unknown: redis unavailable; the bot answers")
+        return None
+
+
+def open_handoff(
+    services: Services, conversation_id: str, channel: str, reply: Reply, command: Dict[str, Any]
+) -> Optional[Ticket]:
+    """Opens (or raises) the ticket and tells the person honestly what happens next."""
+    summary = command.get("summary") if isinstance(command.get("summary"), dict) else {}
+    try:
+        ticket = services.handoffs.open(
+            conversation_id, channel, reply.language, str(command.get("priority")), summary
+        )
+    except redis.RedisError:
+        log.error("handoff could not be opened: redis unavailable")
+        reply.messages.append(unavailable_reply(services, reply.language).messages[0])
+        return None
+    log.info(
+        "handoff opened",
+        extra={"conversation": log_id(conversation_id), "priority": ticket.priority},
+    )
+    reply.messages.append({"text": what_happens_next(services, reply.language), "buttons": []})
+    return ticket
+
+
+def what_happens_next(services: Services, code: str, now: Optional[datetime] = None) -> str:
+    """An advocate will answer soon, or from the next opening; with the hotline and 911."""
+    now = now or datetime.now(timezone.utc)
+    office = services.office_hours
+    if office.is_open(now):
+        return services.content.ui_text("handoff_open", code)
+    opening = office.next_opening(now)
+    spec = [opening_spec(opening)] if opening else ["unknown"]
+    opens_at = services.content.hours_text(spec, code)
+    return services.content.ui_text("handoff_after_hours", code, opens_at=opens_at)
+
+
+def bot_turn(
+    services: Services,
+    conversation_id: str,
+    text: str,
+    choice: Optional[str] = None,
+    hint: Optional[str] = None,
+) -> Reply:
+    """The bot's answer to one message, in the right language."""
     started = time.monotonic()
     asked = services.choice_words.parse(text)
     if asked is not None and not asked.wants_menu:
@@ -126,7 +227,10 @@ def ask_rasa(
             if m.get("text")
         ],
     )
-    if DELETE_COMMAND in (m.get("custom") for m in messages):
+    reply.commands = [
+        m["custom"] for m in messages if isinstance(m.get("custom"), dict) and m["custom"]
+    ]
+    if DELETE_COMMAND in reply.commands:
         # Rasa has saved the turn by now, so nothing it writes can outlive the erasure.
         reply.deleted = erase_conversation(services.redis, conversation_id)
     return reply

@@ -87,5 +87,10 @@ def message():
         hint=language,
     )
     return jsonify(
-        {"language": reply.language, "messages": reply.messages, "deleted": reply.deleted}
+        {
+            "language": reply.language,
+            "messages": reply.messages,
+            "deleted": reply.deleted,
+            "relayed": reply.relayed,  # read by the advocate who has the conversation
+        }
     )

@@ -1,0 +1,133 @@
+"""Handoff tickets against a real Redis: relay, claim races, danger first, close; office hours."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timezone
+
+import pytest
+import redis
+
+from tests.conftest import app_config
+from webhook import create_app, keys
+from webhook.handoff import CLAIMED, CLOSED, WAITING, Handoffs
+from webhook.office_hours import OfficeHours
+from webhook.services import services
+from webhook.turns import what_happens_next
+
+TTL = 3600
+
+
+@pytest.fixture
+def db(redis_url):
+    connection = redis.Redis.from_url(redis_url)
+    connection.flushdb()
+    return connection
+
+
+@pytest.fixture
+def handoffs(db):
+    return Handoffs(db, TTL)
+
+
+def test_while_a_person_has_the_conversation_every_message_goes_to_them(handoffs, db):
+    assert handoffs.relay("conv-a", "hello?") is None  # the bot has it: nothing relayed
+    ticket = handoffs.open("conv-a", "web", "es", "normal", {"need": "housing"})
+    assert ticket.status == WAITING and ticket.summary == {"need": "housing"}
+    assert handoffs.relay("conv-a", "<script>alert(1)</script>") == ticket.id
+    assert [m["text"] for m in handoffs.messages(ticket.id)] == ["<script>alert(1)</script>"]
+    assert handoffs.open("conv-a", "web", "es", "normal", {}).id == ticket.id  # never two
+    assert 0 < db.ttl(keys.ticket(ticket.id)) <= TTL  # nothing kept forever
+    assert 0 < db.ttl(keys.ticket_messages(ticket.id)) <= TTL
+
+
+def test_danger_waits_ahead_of_everyone_and_an_open_ticket_can_become_danger(handoffs):
+    first = handoffs.open("conv-1", "sms", "en", "normal", {}, now=1000)
+    second = handoffs.open("conv-2", "web", "es", "normal", {}, now=2000)
+    danger = handoffs.open("conv-3", "sms", "vi", "danger", {}, now=3000)
+    assert [t.id for t in handoffs.waiting()] == [danger.id, first.id, second.id]
+    raised = handoffs.open("conv-2", "web", "es", "danger", {})
+    assert raised.id == second.id
+    # Danger first, and among danger the one waiting longest.
+    assert [t.id for t in handoffs.waiting()] == [second.id, danger.id, first.id]
+
+
+def test_two_advocates_race_for_one_ticket_and_exactly_one_wins(handoffs):
+    for round_ in range(20):
+        ticket = handoffs.open(f"conv-{round_}", "web", "en", "normal", {})
+        barrier = threading.Barrier(2)
+        wins = []
+
+        def claim(name, ticket_id=ticket.id, barrier=barrier, wins=wins):
+            barrier.wait()
+            if handoffs.claim(ticket_id, name):
+                wins.append(name)
+
+        threads = [threading.Thread(target=claim, args=(name,)) for name in ("ana", "ben")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(wins) == 1, wins
+        claimed = handoffs.get(ticket.id)
+        assert claimed.status == CLAIMED and claimed.advocate == wins[0]
+        assert ticket.id not in [t.id for t in handoffs.waiting()]
+
+
+def test_closing_hands_the_conversation_back_once(handoffs):
+    ticket = handoffs.open("conv-b", "sms", "en", "normal", {})
+    handoffs.claim(ticket.id, "ana")
+    closed = handoffs.close(ticket.id, "ana", "referred")
+    assert closed.status == CLOSED and closed.outcome == "referred"
+    assert handoffs.active("conv-b") is None
+    assert handoffs.relay("conv-b", "thanks") is None  # the bot answers again
+    assert handoffs.close(ticket.id, "ana", "resolved") is None  # already closed
+    with pytest.raises(ValueError):
+        handoffs.close(ticket.id, "ana", "whatever")
+
+
+def test_a_new_handoff_after_a_closed_one_is_a_new_ticket(handoffs):
+    first = handoffs.open("conv-c", "web", "en", "normal", {})
+    handoffs.close(first.id, "ana", "resolved")
+    second = handoffs.open("conv-c", "web", "en", "normal", {})
+    assert second.id != first.id and second.status == WAITING
+
+
+OFFICE = OfficeHours.parse("mon-fri 09:00-17:00", "America/Chicago", "2026-12-25")
+
+
+@pytest.mark.parametrize(
+    ("now", "opens"),
+    [
+        # Friday 18:00 in Chicago (00:00 UTC Saturday): opens Monday 09:00.
+        ("2026-12-05T00:00:00+00:00", "2026-12-07T09:00:00-06:00"),
+        # Christmas Eve after hours: Christmas is a holiday, so Saturday, Sunday... Monday the 28th.
+        ("2026-12-24T23:30:00+00:00", "2026-12-28T09:00:00-06:00"),
+        # Early on a Tuesday: the same morning.
+        ("2026-12-01T12:10:00+00:00", "2026-12-01T09:00:00-06:00"),
+    ],
+)
+def test_after_hours_the_next_opening_skips_weekends_and_holidays(now, opens):
+    when = datetime.fromisoformat(now)
+    assert not OFFICE.is_open(when)
+    assert OFFICE.next_opening(when) == datetime.fromisoformat(opens)
+
+
+def test_what_happens_next_is_honest_about_the_hour(redis_url, tmp_path):
+    app = create_app(
+        app_config(
+            redis_url,
+            tmp_path,
+            OFFICE_HOURS="mon-fri 09:00-17:00",
+            OFFICE_TIMEZONE="America/Chicago",
+        )
+    )
+    with app.app_context():
+        svc = services()
+        saturday = datetime(2026, 12, 5, 18, 0, tzinfo=timezone.utc)
+        after = what_happens_next(svc, "es", now=saturday)
+        assert "lun 09:00" in after and "1-888-373-7888" in after and "911" in after
+        tuesday_noon = datetime(2026, 12, 1, 18, 0, tzinfo=timezone.utc)
+        assert what_happens_next(svc, "en", now=tuesday_noon) == svc.content.ui_text(
+            "handoff_open", "en"
+        )

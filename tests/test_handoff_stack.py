@@ -1,0 +1,88 @@
+"""Passing to a person through the whole running stack: web chat and SMS, no bot reply leaks."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import redis
+
+from tests.conftest import app_config, text_of
+from webhook import create_app
+from webhook.handoff import Handoffs
+from webhook.services import services
+from webhook.turns import hand_back
+
+pytestmark = pytest.mark.stack
+
+CONCURRENT_MESSAGES = 20
+
+
+@pytest.fixture
+def handoffs(stack):
+    return Handoffs(redis.Redis.from_url(stack.redis_url), 3600)
+
+
+def ticket_of(handoffs, conversation_id):
+    ticket_id = handoffs.active(conversation_id)
+    assert ticket_id, "no handoff open for the conversation"
+    return handoffs.get(ticket_id)
+
+
+def test_web_asks_first_then_a_few_questions_then_only_the_advocate_reads(
+    chat_factory, content, handoffs, stack, tmp_path
+):
+    chat = chat_factory("en")
+    offer = chat.say("i would really like to talk to a human being")
+    assert chat.texts(offer) == [text_of(content, "utter_handoff_offer", "en")]
+    asked = chat.texts(chat.say("/affirm"))
+    assert asked == [
+        text_of(content, "utter_contact_intro", "en"),
+        text_of(content, "utter_ask_contact_safe", "en"),
+    ]
+    assert chat.texts(chat.say("yes")) == [text_of(content, "utter_ask_contact_time", "en")]
+    assert chat.texts(chat.say("evenings after 7")) == [
+        text_of(content, "utter_ask_share_consent", "en")
+    ]
+    opened = chat.say("/affirm")
+    assert chat.texts(opened) == [content.ui_text("handoff_open", "en")]
+    ticket = ticket_of(handoffs, chat.conversation_id)
+    assert ticket.channel == "web" and ticket.priority == "normal" and ticket.language == "en"
+    assert ticket.summary["contact_safe"] == "yes"
+    assert ticket.summary["contact_time"] == "evenings after 7"
+
+    # Twenty messages at once while the person waits: every one reaches the advocate, none the bot.
+    texts = [f"message {n}: are you there? what is a t visa" for n in range(CONCURRENT_MESSAGES)]
+    with ThreadPoolExecutor(max_workers=CONCURRENT_MESSAGES) as pool:
+        answers = list(pool.map(chat.say, texts))
+    assert all(a["messages"] == [] and a["relayed"] for a in answers), answers
+    assert sorted(m["text"] for m in handoffs.messages(ticket.id)) == sorted(texts)
+
+    assert handoffs.claim(ticket.id, "ana")
+    closed = handoffs.close(ticket.id, "ana", "resolved")
+    app = create_app(app_config(stack.redis_url, tmp_path, RASA_URL=stack.rasa_url))
+    with app.app_context():
+        back = hand_back(services(), closed)
+    assert [m["text"] for m in back.messages] == [text_of(content, "utter_handoff_closed", "en")]
+    again = chat.say("what is a t visa")
+    assert not again["relayed"]
+    assert chat.texts(again)[0] == text_of(content, "utter_t_visa", "en")
+
+
+def test_no_keeps_the_bot(chat_factory, content, handoffs):
+    chat = chat_factory("es")
+    assert chat.texts(chat.say("quiero hablar con una persona de su equipo")) == [
+        text_of(content, "utter_handoff_offer", "es")
+    ]
+    assert chat.texts(chat.say("no gracias")) == [text_of(content, "utter_anything_else", "es")]
+    assert handoffs.active(chat.conversation_id) is None
+
+
+def test_danger_by_sms_opens_a_priority_handoff_without_a_question(phone_factory, handoffs):
+    phone = phone_factory()
+    replies = "\n".join(phone.text("he is here with a knife and wont let me leave"))
+    assert "911" in replies
+    assert "An advocate is working now" in replies  # the English text of ui handoff_open
+    [ticket] = [t for t in handoffs.waiting() if t.channel == "sms" and t.priority == "danger"]
+    assert phone.text("please hurry") == []  # only the advocate reads it now
+    assert handoffs.messages(ticket.id)[-1]["text"] == "please hurry"

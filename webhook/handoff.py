@@ -1,0 +1,216 @@
+"""Handoff tickets in Redis: open, relay the survivor's messages, claim, close; atomically."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional
+
+import redis
+
+from webhook import keys
+
+# Rasa's action server sends this (actions/handoff.py HANDOFF_COMMAND) to ask for a person.
+HANDOFF_COMMAND = "handoff"
+PRIORITY_DANGER = "danger"
+PRIORITY_NORMAL = "normal"
+WAITING, CLAIMED, CLOSED = "waiting", "claimed", "closed"
+OUTCOMES = ("referred", "resolved", "no_response")
+SURVIVOR, ADVOCATE, SYSTEM = "survivor", "advocate", "system"
+# Danger sorts before any normal ticket: its queue score is its time minus this (~30 years).
+DANGER_HEAD_START_SECONDS = 1_000_000_000
+MAX_RELAYED_CHARS = 2000
+
+# Appends to the open ticket only if the conversation is still handed off, in one step: a message
+# is either the advocate's or Rasa's, never both and never neither.
+RELAY_SCRIPT = """
+local ticket = redis.call('GET', KEYS[1])
+if not ticket then return false end
+local messages = ARGV[1] .. ticket .. ARGV[2]
+redis.call('RPUSH', messages, ARGV[3])
+redis.call('EXPIRE', messages, ARGV[4])
+return ticket
+"""
+# Only a waiting ticket can be claimed: two advocates racing, exactly one wins.
+CLAIM_SCRIPT = """
+if redis.call('HGET', KEYS[1], 'status') ~= 'waiting' then return 0 end
+redis.call('HSET', KEYS[1], 'status', 'claimed', 'advocate', ARGV[1], 'claimed_at', ARGV[2])
+redis.call('ZREM', KEYS[2], ARGV[3])
+return 1
+"""
+# Closing hands the conversation back to the bot, only if this ticket still holds it.
+CLOSE_SCRIPT = """
+local status = redis.call('HGET', KEYS[1], 'status')
+if status == false or status == 'closed' then return 0 end
+redis.call('HSET', KEYS[1], 'status', 'closed', 'outcome', ARGV[1], 'closed_at', ARGV[2],
+  'closed_by', ARGV[3])
+redis.call('ZREM', KEYS[3], ARGV[4])
+if redis.call('GET', KEYS[2]) == ARGV[4] then redis.call('DEL', KEYS[2]) end
+return 1
+"""
+
+
+@dataclass
+class Ticket:
+    """One request for a person, as the console and the web layer see it."""
+
+    id: str
+    conversation_id: str
+    channel: str
+    language: str
+    priority: str
+    status: str
+    created_at: float
+    summary: Dict[str, Any]
+    advocate: str = ""
+    claimed_at: Optional[float] = None
+    closed_at: Optional[float] = None
+    outcome: str = ""
+
+    @classmethod
+    def from_hash(cls, ticket_id: str, fields: Dict[bytes, bytes]) -> "Ticket":
+        """A ticket from its Redis hash."""
+        get = {k.decode(): v.decode() for k, v in fields.items()}
+        return cls(
+            id=ticket_id,
+            conversation_id=get["conversation"],
+            channel=get["channel"],
+            language=get["language"],
+            priority=get["priority"],
+            status=get["status"],
+            created_at=float(get["created_at"]),
+            summary=json.loads(get.get("summary", "{}")),
+            advocate=get.get("advocate", ""),
+            claimed_at=float(get["claimed_at"]) if get.get("claimed_at") else None,
+            closed_at=float(get["closed_at"]) if get.get("closed_at") else None,
+            outcome=get.get("outcome", ""),
+        )
+
+
+def message_record(sender: str, text: str, at: float) -> str:
+    """One message of a handoff, as stored."""
+    return json.dumps({"from": sender, "text": text[:MAX_RELAYED_CHARS], "at": at})
+
+
+class Handoffs:
+    """Tickets and the handoff state of each conversation; the connection is passed in."""
+
+    def __init__(self, connection: redis.Redis, ttl_seconds: int) -> None:
+        self.redis = connection
+        self.ttl = ttl_seconds
+        self._relay = connection.register_script(RELAY_SCRIPT)
+        self._claim = connection.register_script(CLAIM_SCRIPT)
+        self._close = connection.register_script(CLOSE_SCRIPT)
+
+    def active(self, conversation_id: str) -> Optional[str]:
+        """The ticket that holds the conversation, if a person has it."""
+        value = self.redis.get(keys.handoff(conversation_id))
+        return value.decode() if value else None
+
+    def open(
+        self,
+        conversation_id: str,
+        channel: str,
+        language: str,
+        priority: str,
+        summary: Dict[str, Any],
+        now: Optional[float] = None,
+    ) -> Ticket:
+        """A new waiting ticket, or the one already open for this conversation."""
+        existing = self.active(conversation_id)
+        if existing:
+            ticket = self.get(existing)
+            if ticket is not None:
+                if priority == PRIORITY_DANGER and ticket.priority != PRIORITY_DANGER:
+                    self._raise_priority(ticket)
+                return ticket
+        now = time.time() if now is None else now
+        ticket_id = secrets.token_urlsafe(16)  # unguessable: the console also checks access
+        priority = PRIORITY_DANGER if priority == PRIORITY_DANGER else PRIORITY_NORMAL
+        fields = {
+            "conversation": conversation_id,
+            "channel": channel,
+            "language": language,
+            "priority": priority,
+            "status": WAITING,
+            "created_at": now,
+            "summary": json.dumps(summary),
+        }
+        score = now - (DANGER_HEAD_START_SECONDS if priority == PRIORITY_DANGER else 0)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(keys.ticket(ticket_id), mapping=fields)
+        pipe.expire(keys.ticket(ticket_id), self.ttl)
+        pipe.set(keys.handoff(conversation_id), ticket_id, ex=self.ttl)
+        pipe.zadd(keys.handoff_queue(), {ticket_id: score})
+        pipe.execute()
+        return self.get(ticket_id)  # type: ignore[return-value]
+
+    def _raise_priority(self, ticket: Ticket) -> None:
+        self.redis.hset(keys.ticket(ticket.id), "priority", PRIORITY_DANGER)
+        if ticket.status == WAITING:
+            score = ticket.created_at - DANGER_HEAD_START_SECONDS
+            self.redis.zadd(keys.handoff_queue(), {ticket.id: score})
+
+    def relay(self, conversation_id: str, text: str, now: Optional[float] = None) -> Optional[str]:
+        """Adds the survivor's message to the open ticket; None when the bot has it."""
+        now = time.time() if now is None else now
+        prefix, suffix = keys.ticket_messages("\x00").split("\x00")
+        ticket = self._relay(
+            keys=[keys.handoff(conversation_id)],
+            args=[prefix, suffix, message_record(SURVIVOR, text, now), self.ttl],
+        )
+        return ticket.decode() if ticket else None
+
+    def add_message(self, ticket_id: str, sender: str, text: str) -> None:
+        """Adds an advocate's reply or a system line to the ticket's history."""
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.rpush(keys.ticket_messages(ticket_id), message_record(sender, text, time.time()))
+        pipe.expire(keys.ticket_messages(ticket_id), self.ttl)
+        pipe.execute()
+
+    def messages(self, ticket_id: str) -> List[Dict[str, Any]]:
+        """The ticket's history, oldest first."""
+        return [
+            json.loads(raw) for raw in self.redis.lrange(keys.ticket_messages(ticket_id), 0, -1)
+        ]
+
+    def get(self, ticket_id: str) -> Optional[Ticket]:
+        """One ticket, or None if it does not exist (or has expired)."""
+        fields = self.redis.hgetall(keys.ticket(ticket_id))
+        return Ticket.from_hash(ticket_id, fields) if fields else None
+
+    def waiting(self) -> List[Ticket]:
+        """Waiting tickets, danger first, then oldest first."""
+        ids = [raw.decode() for raw in self.redis.zrange(keys.handoff_queue(), 0, -1)]
+        tickets = [self.get(ticket_id) for ticket_id in ids]
+        return [t for t in tickets if t is not None]
+
+    def claim(self, ticket_id: str, advocate: str, now: Optional[float] = None) -> bool:
+        """True for the one advocate who claimed a waiting ticket."""
+        now = time.time() if now is None else now
+        won = self._claim(
+            keys=[keys.ticket(ticket_id), keys.handoff_queue()], args=[advocate, now, ticket_id]
+        )
+        return bool(won)
+
+    def close(
+        self, ticket_id: str, advocate: str, outcome: str, now: Optional[float] = None
+    ) -> Optional[Ticket]:
+        """Closes the ticket and hands the conversation back; None if it was not open."""
+        if outcome not in OUTCOMES:
+            raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}")
+        ticket = self.get(ticket_id)
+        if ticket is None:
+            return None
+        now = time.time() if now is None else now
+        closed = self._close(
+            keys=[
+                keys.ticket(ticket_id),
+                keys.handoff(ticket.conversation_id),
+                keys.handoff_queue(),
+            ],
+            args=[outcome, now, advocate, ticket_id],
+        )
+        return self.get(ticket_id) if closed else None
