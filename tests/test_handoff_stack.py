@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis
+import requests
 
-from tests.conftest import app_config, text_of
-from webhook import create_app
+from tests.conftest import SMS_APP_CONFIG, app_config, text_of
+from webhook import create_app, keys
+from webhook.delivery import deliver
 from webhook.handoff import Handoffs
 from webhook.services import services
+from webhook.sms_channel import channel as sms_channel
 from webhook.turns import hand_back
 
 pytestmark = pytest.mark.stack
@@ -27,6 +31,12 @@ def ticket_of(handoffs, conversation_id):
     ticket_id = handoffs.active(conversation_id)
     assert ticket_id, "no handoff open for the conversation"
     return handoffs.get(ticket_id)
+
+
+def newest_danger_sms(handoffs):
+    waiting = [t for t in handoffs.waiting() if t.channel == "sms" and t.priority == "danger"]
+    assert waiting, "no danger ticket from an SMS conversation"
+    return max(waiting, key=lambda t: t.created_at)
 
 
 def test_web_asks_first_then_a_few_questions_then_only_the_advocate_reads(
@@ -63,7 +73,21 @@ def test_web_asks_first_then_a_few_questions_then_only_the_advocate_reads(
     app = create_app(app_config(stack.redis_url, tmp_path, RASA_URL=stack.rasa_url))
     with app.app_context():
         back = hand_back(services(), closed)
+        assert deliver(services(), None, closed.conversation_id, "web", "en", back.messages)
     assert [m["text"] for m in back.messages] == [text_of(content, "utter_handoff_closed", "en")]
+    # The open page fetches it: what the bot said after the handoff, in order, only once.
+    fetched = requests.get(
+        f"{stack.web_url}/api/chat/updates",
+        params={"conversation_id": chat.conversation_id, "after": 0},
+        timeout=30,
+    ).json()
+    assert [m["text"] for m in fetched["messages"]] == [m["text"] for m in back.messages]
+    later = requests.get(
+        f"{stack.web_url}/api/chat/updates",
+        params={"conversation_id": chat.conversation_id, "after": fetched["next"]},
+        timeout=30,
+    ).json()
+    assert later["messages"] == []
     again = chat.say("what is a t visa")
     assert not again["relayed"]
     assert chat.texts(again)[0] == text_of(content, "utter_t_visa", "en")
@@ -83,6 +107,30 @@ def test_danger_by_sms_opens_a_priority_handoff_without_a_question(phone_factory
     replies = "\n".join(phone.text("he is here with a knife and wont let me leave"))
     assert "911" in replies
     assert "An advocate is working now" in replies  # the English text of ui handoff_open
-    [ticket] = [t for t in handoffs.waiting() if t.channel == "sms" and t.priority == "danger"]
+    ticket = newest_danger_sms(handoffs)
     assert phone.text("please hurry") == []  # only the advocate reads it now
     assert handoffs.messages(ticket.id)[-1]["text"] == "please hurry"
+
+
+def test_bot_after_a_handoff_reaches_an_sms_conversation_through_the_outbound_module(
+    phone_factory, handoffs, stack, tmp_path, content
+):
+    phone = phone_factory()
+    phone.text("he is here with a knife and wont let me leave now")
+    ticket = newest_danger_sms(handoffs)
+    closed = handoffs.close(ticket.id, "ana", "referred")
+    config = app_config(stack.redis_url, tmp_path, RASA_URL=stack.rasa_url, **SMS_APP_CONFIG)
+    app = create_app(config)
+    with app.app_context():
+        svc = services()
+        back = hand_back(svc, closed)
+        assert deliver(svc, sms_channel(), closed.conversation_id, "sms", "en", back.messages)
+    outbox = [json.loads(raw) for raw in handoffs.redis.lrange(keys.sms_outbox(), 0, -1)]
+    mine = [e["body"] for e in outbox if e["conversation"] == closed.conversation_id]
+    assert mine and mine[0].startswith(text_of(content, "utter_handoff_closed", "en"))
+
+
+@pytest.mark.parametrize("query", [{"conversation_id": "x", "after": 0}, {"after": "-1"}, {}])
+def test_updates_refuse_a_bad_request(stack, query):
+    response = requests.get(f"{stack.web_url}/api/chat/updates", params=query, timeout=30)
+    assert response.status_code == 400 and "error" in response.json()

@@ -83,6 +83,11 @@ def handoff_queue() -> str:
     return f"{PREFIX}:handoff:queue"
 
 
+def web_outbox(conversation_id: str) -> str:
+    """List of messages for the web chat sent outside a reply (an advocate's, the bot's after)."""
+    return f"{PREFIX}:web:outbox:{conversation_id}"
+
+
 def about_conversation(conversation_id: str) -> List[str]:
     """Every key Puente keeps about one conversation's content (erased by "delete my data")."""
     return [
@@ -92,4 +97,5 @@ def about_conversation(conversation_id: str) -> List[str]:
         sms_address(conversation_id),
         sms_choices(conversation_id),
         handoff(conversation_id),
+        web_outbox(conversation_id),
     ]

@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 
 from webhook import turns
 from webhook.content import DEFAULT_LANGUAGE
+from webhook.delivery import WebOutbox
 from webhook.services import services
 
 bp = Blueprint("webchat", __name__)
@@ -94,3 +95,15 @@ def message():
             "relayed": reply.relayed,  # read by the advocate who has the conversation
         }
     )
+
+
+@bp.get("/api/chat/updates")
+def updates():
+    """Messages sent to this chat outside a reply (a person's answer, the bot after a handoff)."""
+    conversation_id = request.args.get("conversation_id", "")
+    after = request.args.get("after", "0")
+    if not CONVERSATION_ID.match(conversation_id) or not after.isdigit():
+        return error("bad_request", "error_bad_request", 400, DEFAULT_LANGUAGE)
+    svc = services()
+    messages = WebOutbox(svc.redis, svc.retention_seconds).since(conversation_id, int(after))
+    return jsonify({"messages": messages, "next": int(after) + len(messages)})
