@@ -11,12 +11,19 @@ import json
 from typing import Iterable, List
 
 import pytest
+import redis
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 from tests.browser.conftest import REPO, ChatPage, assert_no_alert
+from tests.conftest import app_config
+from webhook import create_app
+from webhook.delivery import deliver
+from webhook.handoff import Handoffs
+from webhook.services import services
+from webhook.turns import hand_back
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack]
 
@@ -252,3 +259,35 @@ def test_deleting_the_conversation_clears_the_screen(chat_page: ChatPage):
     page.say("hi")
     after = driver.execute_script("return sessionStorage.getItem(arguments[0])", CONVERSATION_KEY)
     assert after and after != before, "writing again did not start a new conversation"
+
+
+def test_a_person_takes_the_chat_and_the_bot_comes_back_live(chat_page: ChatPage, stack, tmp_path):
+    page = chat_page.open()
+    offer = page.say("i want to talk to somebody from the staff please")
+    asked = page.choose(offer[-1], "Yes, a person")
+    consent = page.choose(asked[-1], "No")  # not safe to write back: "when" is not asked
+    opened = page.choose(consent[-1], "No")
+    assert "An advocate is working now" in ChatPage.text_of(opened[-1])
+    bubbles = len(page.messages("bot"))
+    page.textarea.send_keys("are you there")
+    page.send_button.click()
+    page.wait().until(lambda d: "A person will read it" in page.status, "not said to be sent")
+    assert len(page.messages("bot")) == bubbles, "the bot answered during the handoff"
+
+    conversation = page.driver.execute_script(
+        "return sessionStorage.getItem(arguments[0])", CONVERSATION_KEY
+    )
+    handoffs = Handoffs(redis.Redis.from_url(stack.redis_url), 3600)
+    ticket = handoffs.get(handoffs.active(conversation))
+    assert handoffs.messages(ticket.id)[-1]["text"] == "are you there"
+    closed = handoffs.close(ticket.id, "ana", "resolved")
+    app = create_app(app_config(stack.redis_url, tmp_path, RASA_URL=stack.rasa_url))
+    with app.app_context():
+        back = hand_back(services(), closed)
+        deliver(services(), None, conversation, "web", "en", back.messages)
+    # The open page shows it without the person sending anything.
+    page.wait().until(
+        lambda d: any("The advocate has ended this chat" in t for t in page.all_texts()),
+        "the hand-back message never appeared on the open page",
+    )
+    assert_no_alert(page.driver)

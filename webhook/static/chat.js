@@ -4,6 +4,9 @@
 
   var KEY_CONVERSATION = "puente.conversation";
   var KEY_LANGUAGE = "puente.language";
+  // How many messages sent outside a reply (a person's, the bot's after a handoff) were shown.
+  var KEY_SEEN = "puente.seen";
+  var UPDATE_EVERY_MS = 4000;
 
   var strings = JSON.parse(document.getElementById("puente-strings").textContent);
   var language = document.documentElement.lang;
@@ -69,7 +72,27 @@
   function forgetConversation() {
     // The server erased it: take it off the screen too, and start a new one next time.
     log.textContent = "";
-    try { sessionStorage.removeItem(KEY_CONVERSATION); } catch (e) { /* storage may be blocked */ }
+    try {
+      sessionStorage.removeItem(KEY_CONVERSATION);
+      sessionStorage.removeItem(KEY_SEEN);
+    } catch (e) { /* storage may be blocked */ }
+  }
+
+  function fetchUpdates() {
+    // Messages that come without being asked for: an advocate's answer, the bot after a handoff.
+    var id = stored(KEY_CONVERSATION);
+    if (!id || busy) { return; }
+    var after = parseInt(stored(KEY_SEEN) || "0", 10) || 0;
+    fetch("/api/chat/updates?conversation_id=" + encodeURIComponent(id) + "&after=" + after, {
+      credentials: "same-origin",
+      cache: "no-store"
+    }).then(function (r) {
+      return r.ok ? r.json() : Promise.reject(r);
+    }).then(function (data) {
+      if (stored(KEY_CONVERSATION) !== id) { return; }  // deleted or exited meanwhile
+      data.messages.forEach(function (m) { addMessage("bot", m.text, m.buttons); });
+      store(KEY_SEEN, String(data.next));
+    }).catch(function () { /* offline for a moment: the next round tries again */ });
   }
 
   function conversationId() {
@@ -129,6 +152,7 @@
       if (stored(KEY_LANGUAGE)) { store(KEY_LANGUAGE, data.language); }
       return switchLanguage(data.language).then(function () {
         data.messages.forEach(function (m) { addMessage("bot", m.text, m.buttons); });
+        if (data.relayed) { statusLine.textContent = strings.sent_to_person; }
       });
     }).catch(function (data) {
       statusLine.textContent = (data && data.message) || strings.error_network;
@@ -153,6 +177,7 @@
   input.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
   });
+  setInterval(fetchUpdates, UPDATE_EVERY_MS);
   var chosen = stored(KEY_LANGUAGE);
   if (chosen && chosen !== language) { switchLanguage(chosen); }
 })();
