@@ -24,11 +24,11 @@ SUMMARY_SLOTS = ["need", "location", "justice_goals", *CONTACT_SLOTS]
 
 
 def summary_of(tracker: Tracker) -> Dict[str, Any]:
-    """What Puente gathered, for the advocate; only with consent beyond the contact preferences."""
+    """What Puente gathered, for the advocate: beyond how to contact them, only with consent."""
     summary: Dict[str, Any] = {name: tracker.get_slot(name) for name in CONTACT_SLOTS}
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     summary["topic"] = last_topic(tracker) or intent
-    if tracker.get_slot("share_consent") == YES or tracker.get_slot("in_danger"):
+    if tracker.get_slot("share_consent") == YES:
         summary["need"] = tracker.get_slot("need")
         summary["location"] = tracker.get_slot("location")
         summary["justice_goals"] = tracker.get_slot("justice_goals") or []

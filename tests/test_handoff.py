@@ -13,7 +13,7 @@ from webhook import create_app, keys
 from webhook.handoff import CLAIMED, CLOSED, WAITING, Handoffs
 from webhook.office_hours import OfficeHours
 from webhook.services import services
-from webhook.turns import what_happens_next
+from webhook.turns import Reply, in_english_with_notice, what_happens_next
 
 TTL = 3600
 
@@ -131,3 +131,11 @@ def test_what_happens_next_is_honest_about_the_hour(redis_url, tmp_path):
         assert what_happens_next(svc, "en", now=tuesday_noon) == svc.content.ui_text(
             "handoff_open", "en"
         )
+
+
+def test_a_handoff_asked_in_a_language_puente_cannot_write_still_opens(redis_url, tmp_path):
+    command = {"puente_command": "handoff", "priority": "danger", "summary": {}}
+    reply = Reply(language="en", messages=[{"text": "x", "buttons": []}], commands=[command])
+    with create_app(app_config(redis_url, tmp_path)).app_context():
+        shown = in_english_with_notice(services(), reply, "de")
+    assert shown.commands == [command]  # turns.handle opens the ticket from it

@@ -265,4 +265,5 @@ def in_english_with_notice(services: Services, reply: Reply, code: str) -> Reply
         messages=[notice, *reply.messages, *menu],
         fallback=reply.fallback,
         deleted=reply.deleted,
+        commands=reply.commands,  # a handoff asked for in any language still opens
     )
