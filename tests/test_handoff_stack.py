@@ -56,6 +56,7 @@ def test_web_asks_first_then_a_few_questions_then_only_the_advocate_reads(
     ]
     opened = chat.say("/affirm")
     assert chat.texts(opened) == [content.ui_text("handoff_open", "en")]
+    assert opened["handoff"] and not offer["handoff"]  # the page starts fetching updates now
     ticket = ticket_of(handoffs, chat.conversation_id)
     assert ticket.channel == "web" and ticket.priority == "normal" and ticket.language == "en"
     assert ticket.summary["contact_safe"] == "yes"

@@ -41,6 +41,7 @@ class Reply:
     deleted: bool = False
     machine_translated: bool = False
     relayed: bool = False  # went to the advocate who has the conversation; the bot said nothing
+    handoff: bool = False  # a person has, or is about to have, the conversation
     commands: List[Dict[str, Any]] = field(default_factory=list)
 
 
@@ -92,7 +93,7 @@ def handle(
     try:
         ticket = relay_to_advocate(services, conversation_id, said or text)
         if ticket is not None:
-            return Reply(language=hint or DEFAULT_LANGUAGE, relayed=True)
+            return Reply(language=hint or DEFAULT_LANGUAGE, relayed=True, handoff=True)
         reply = bot_turn(services, conversation_id, text, choice, hint)
         for command in reply.commands:
             if command.get("puente_command") == HANDOFF_COMMAND:
@@ -139,6 +140,7 @@ def open_handoff(
         extra={"conversation": log_id(conversation_id), "priority": ticket.priority},
     )
     reply.messages.append({"text": what_happens_next(services, reply.language), "buttons": []})
+    reply.handoff = True
     return ticket
 
 

@@ -93,6 +93,7 @@ def message():
             "messages": reply.messages,
             "deleted": reply.deleted,
             "relayed": reply.relayed,  # read by the advocate who has the conversation
+            "handoff": reply.handoff,  # the page then fetches what comes outside a reply
         }
     )
 

@@ -6,6 +6,8 @@
   var KEY_LANGUAGE = "puente.language";
   // How many messages sent outside a reply (a person's, the bot's after a handoff) were shown.
   var KEY_SEEN = "puente.seen";
+  // Set once a person has the conversation: only then can messages come without being asked for.
+  var KEY_WATCH = "puente.watch";
   var UPDATE_EVERY_MS = 4000;
 
   var strings = JSON.parse(document.getElementById("puente-strings").textContent);
@@ -75,13 +77,14 @@
     try {
       sessionStorage.removeItem(KEY_CONVERSATION);
       sessionStorage.removeItem(KEY_SEEN);
+      sessionStorage.removeItem(KEY_WATCH);
     } catch (e) { /* storage may be blocked */ }
   }
 
   function fetchUpdates() {
     // Messages that come without being asked for: an advocate's answer, the bot after a handoff.
     var id = stored(KEY_CONVERSATION);
-    if (!id || busy) { return; }
+    if (!id || busy || !stored(KEY_WATCH)) { return; }
     var after = parseInt(stored(KEY_SEEN) || "0", 10) || 0;
     fetch("/api/chat/updates?conversation_id=" + encodeURIComponent(id) + "&after=" + after, {
       credentials: "same-origin",
@@ -152,6 +155,7 @@
       if (stored(KEY_LANGUAGE)) { store(KEY_LANGUAGE, data.language); }
       return switchLanguage(data.language).then(function () {
         data.messages.forEach(function (m) { addMessage("bot", m.text, m.buttons); });
+        if (data.handoff) { store(KEY_WATCH, "1"); }
         if (data.relayed) { statusLine.textContent = strings.sent_to_person; }
       });
     }).catch(function (data) {
