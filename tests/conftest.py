@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -84,6 +85,26 @@ def redis_client(redis_url: str) -> Iterator[redis.Redis]:
     client = redis.Redis.from_url(redis_url)
     yield client
     client.flushdb()
+
+
+@pytest.fixture
+def db(redis_url: str) -> Iterator[redis.Redis]:
+    """The session's Redis, empty at the start and the end of the test."""
+    connection = redis.Redis.from_url(redis_url)
+    connection.flushdb()
+    yield connection
+    connection.flushdb()
+
+
+HANDOFF_TTL = 3600
+
+
+@pytest.fixture
+def handoffs(db: redis.Redis):
+    """Handoff tickets in the emptied Redis, kept an hour."""
+    from webhook.handoff import Handoffs
+
+    return Handoffs(db, HANDOFF_TTL)
 
 
 @pytest.fixture(scope="session")
@@ -346,3 +367,61 @@ def pytest_terminal_summary(terminalreporter) -> None:
         terminalreporter.section("Puente figures")
         for line in _SUMMARY:
             terminalreporter.write_line(line)
+
+
+# The advocate console: accounts, and a client signed in through the real form (flaskr's `auth`).
+CONSOLE_PASSWORD = "correct horse battery staple"
+CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token a console page put in its forms."""
+    found = CSRF_FIELD.search(html)
+    assert found, "the page has no CSRF token"
+    return found.group(1)
+
+
+def make_account(redis_url: str, username: str, role: str = "advocate", languages=("en",)):
+    """A console account in the given Redis."""
+    from webhook.accounts import Accounts
+
+    connection = redis.Redis.from_url(redis_url)
+    return Accounts(connection).create(username, CONSOLE_PASSWORD, role, list(languages), username)
+
+
+class ConsoleClient:
+    """A Flask test client that signs in and posts console forms with their CSRF token."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+
+    def sign_in(self, username: str, password: str = CONSOLE_PASSWORD):
+        token = csrf_token(self.client.get("/console/sign-in").get_data(as_text=True))
+        return self.client.post(
+            "/console/sign-in",
+            data={"username": username, "password": password, "csrf_token": token},
+        )
+
+    def post(self, path: str, page: str, **fields: str):
+        """Open `page`, then post its form to `path` with the page's CSRF token."""
+        token = csrf_token(self.client.get(page).get_data(as_text=True))
+        return self.client.post(path, data={**fields, "csrf_token": token})
+
+
+@pytest.fixture
+def console_app(redis_url: str, tmp_path: Path, translation_dir: Path):
+    """The web app over plain HTTP (test client), with the tiny translation models; no Rasa."""
+    return create_app(
+        app_config(
+            redis_url,
+            tmp_path,
+            SESSION_COOKIE_SECURE=False,
+            TRANSLATION_DIR=str(translation_dir),
+        )
+    )
+
+
+@pytest.fixture
+def console_factory(console_app):
+    """A new browser-like client of the console (its own cookies)."""
+    return lambda: ConsoleClient(console_app.test_client())

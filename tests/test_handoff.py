@@ -6,28 +6,15 @@ import threading
 from datetime import datetime, timezone
 
 import pytest
-import redis
 
-from tests.conftest import app_config
+from tests.conftest import HANDOFF_TTL, app_config
 from webhook import create_app, keys
-from webhook.handoff import CLAIMED, CLOSED, WAITING, Handoffs
+from webhook.handoff import CLAIMED, CLOSED, WAITING
 from webhook.office_hours import OfficeHours
 from webhook.services import services
 from webhook.turns import Reply, in_english_with_notice, what_happens_next
 
-TTL = 3600
-
-
-@pytest.fixture
-def db(redis_url):
-    connection = redis.Redis.from_url(redis_url)
-    connection.flushdb()
-    return connection
-
-
-@pytest.fixture
-def handoffs(db):
-    return Handoffs(db, TTL)
+TTL = HANDOFF_TTL
 
 
 def test_while_a_person_has_the_conversation_every_message_goes_to_them(handoffs, db):

@@ -6,10 +6,11 @@ import secrets
 from typing import Any, Mapping, Optional
 
 from flask import Flask, jsonify, request
+from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 
+from webhook import cli, console, logs, nlg, simulator, sms, sms_channel, webchat
 from webhook import config as settings
-from webhook import logs, nlg, simulator, sms, sms_channel, webchat
 from webhook.services import EXTENSION, Services
 
 MAX_REQUEST_BYTES = 64 * 1024
@@ -36,7 +37,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     if config:
         app.config.update(config)
     if not app.config["SECRET_KEY"]:
-        # No session data is signed yet; a per-process key keeps Flask's machinery safe meanwhile.
+        # Console sessions then last as long as this process; several workers need one key.
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     logs.configure()
 
@@ -44,9 +45,16 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     app.extensions[sms_channel.EXTENSION] = sms_channel.SmsChannel.from_config(
         app.config, app.extensions[EXTENSION]
     )
+    csrf = CSRFProtect(app)
     app.register_blueprint(webchat.bp)
     app.register_blueprint(nlg.bp)
-    app.register_blueprint(sms.blueprint(app.config["SMS_PATH"], app.config["SMS_STATUS_PATH"]))
+    sms_bp = sms.blueprint(app.config["SMS_PATH"], app.config["SMS_STATUS_PATH"])
+    app.register_blueprint(sms_bp)
+    # Console forms carry CSRF tokens; these take JSON or Twilio-signed posts instead.
+    for blueprint in (webchat.bp, nlg.bp, sms_bp, simulator.bp):
+        csrf.exempt(blueprint)
+    console.init_app(app)
+    app.cli.add_command(cli.accounts)
     if app.config.get("SMS_SIMULATOR"):
         if app.config["TWILIO_ACCOUNT_SID"]:
             # The simulator signs whatever it is given: with a real account's token that would

@@ -45,4 +45,11 @@ def from_environment() -> Dict[str, Any]:
         "OFFICE_TIMEZONE": env.get("PUENTE_OFFICE_TIMEZONE", "America/New_York"),
         "HOLIDAYS": env.get("PUENTE_HOLIDAYS", ""),
         "SMS_SIMULATOR": env.get("PUENTE_SMS_SIMULATOR", "") == "1",
+        # The advocate console's session (README: "Advocate console").
+        "SESSION_COOKIE_SECURE": env.get("PUENTE_SECURE_COOKIES", "1") != "0",  # 0: plain-HTTP dev
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Strict",
+        "SESSION_COOKIE_NAME": "puente_console",
+        "PERMANENT_SESSION_LIFETIME": int(env.get("PUENTE_CONSOLE_SESSION_HOURS", "12")) * 3600,
+        "WTF_CSRF_TIME_LIMIT": int(env.get("PUENTE_CONSOLE_SESSION_HOURS", "12")) * 3600,
     }

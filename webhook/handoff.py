@@ -19,6 +19,7 @@ PRIORITY_NORMAL = "normal"
 WAITING, CLAIMED, CLOSED = "waiting", "claimed", "closed"
 OUTCOMES = ("referred", "resolved", "no_response")
 SURVIVOR, ADVOCATE, SYSTEM = "survivor", "advocate", "system"
+NOTE = "note"  # an advocate's private note: kept with the ticket, never sent
 # Danger sorts before any normal ticket: its queue score is its time minus this (~30 years).
 DANGER_HEAD_START_SECONDS = 1_000_000_000
 MAX_RELAYED_CHARS = 2000
@@ -48,6 +49,13 @@ redis.call('HSET', KEYS[1], 'status', 'closed', 'outcome', ARGV[1], 'closed_at',
   'closed_by', ARGV[3])
 redis.call('ZREM', KEYS[3], ARGV[4])
 if redis.call('GET', KEYS[2]) == ARGV[4] then redis.call('DEL', KEYS[2]) end
+return 1
+"""
+# A claimed ticket passes to a colleague only from the advocate who holds it (or a supervisor).
+TRANSFER_SCRIPT = """
+if redis.call('HGET', KEYS[1], 'status') ~= 'claimed' then return 0 end
+if ARGV[3] ~= '1' and redis.call('HGET', KEYS[1], 'advocate') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'advocate', ARGV[2])
 return 1
 """
 
@@ -89,9 +97,11 @@ class Ticket:
         )
 
 
-def message_record(sender: str, text: str, at: float) -> str:
-    """One message of a handoff, as stored."""
-    return json.dumps({"from": sender, "text": text[:MAX_RELAYED_CHARS], "at": at})
+def message_record(sender: str, text: str, at: float, **extra: str) -> str:
+    """One message of a handoff, as stored; `extra` says who wrote it or what was sent."""
+    record = {"from": sender, "text": text[:MAX_RELAYED_CHARS], "at": at}
+    record.update({name: value[:MAX_RELAYED_CHARS] for name, value in extra.items() if value})
+    return json.dumps(record, ensure_ascii=False)
 
 
 class Handoffs:
@@ -103,6 +113,7 @@ class Handoffs:
         self._relay = connection.register_script(RELAY_SCRIPT)
         self._claim = connection.register_script(CLAIM_SCRIPT)
         self._close = connection.register_script(CLOSE_SCRIPT)
+        self._transfer = connection.register_script(TRANSFER_SCRIPT)
 
     def active(self, conversation_id: str) -> Optional[str]:
         """The ticket that holds the conversation, if a person has it."""
@@ -144,6 +155,9 @@ class Handoffs:
         pipe.expire(keys.ticket(ticket_id), self.ttl)
         pipe.set(keys.handoff(conversation_id), ticket_id, ex=self.ttl)
         pipe.zadd(keys.handoff_queue(), {ticket_id: score})
+        pipe.zadd(keys.handoff_log(), {ticket_id: now})
+        pipe.zremrangebyscore(keys.handoff_log(), "-inf", now - self.ttl)
+        pipe.expire(keys.handoff_log(), self.ttl)
         pipe.execute()
         return self.get(ticket_id)  # type: ignore[return-value]
 
@@ -163,18 +177,18 @@ class Handoffs:
         )
         return ticket.decode() if ticket else None
 
-    def add_message(self, ticket_id: str, sender: str, text: str) -> None:
-        """Adds an advocate's reply or a system line to the ticket's history."""
+    def add_message(self, ticket_id: str, sender: str, text: str, **extra: str) -> None:
+        """Adds an advocate's reply, a note or a system line to the ticket's history."""
         pipe = self.redis.pipeline(transaction=True)
-        pipe.rpush(keys.ticket_messages(ticket_id), message_record(sender, text, time.time()))
+        record = message_record(sender, text, time.time(), **extra)
+        pipe.rpush(keys.ticket_messages(ticket_id), record)
         pipe.expire(keys.ticket_messages(ticket_id), self.ttl)
         pipe.execute()
 
-    def messages(self, ticket_id: str) -> List[Dict[str, Any]]:
-        """The ticket's history, oldest first."""
-        return [
-            json.loads(raw) for raw in self.redis.lrange(keys.ticket_messages(ticket_id), 0, -1)
-        ]
+    def messages(self, ticket_id: str, after: int = 0) -> List[Dict[str, Any]]:
+        """The ticket's history, oldest first, from message number `after` on."""
+        raw = self.redis.lrange(keys.ticket_messages(ticket_id), max(after, 0), -1)
+        return [json.loads(item) for item in raw]
 
     def get(self, ticket_id: str) -> Optional[Ticket]:
         """One ticket, or None if it does not exist (or has expired)."""
@@ -186,6 +200,19 @@ class Handoffs:
         ids = [raw.decode() for raw in self.redis.zrange(keys.handoff_queue(), 0, -1)]
         tickets = [self.get(ticket_id) for ticket_id in ids]
         return [t for t in tickets if t is not None]
+
+    def opened_since(self, since: float) -> List[Ticket]:
+        """Tickets opened at or after `since` (and not yet expired), oldest first."""
+        ids = self.redis.zrangebyscore(keys.handoff_log(), since, "+inf")
+        tickets = [self.get(raw.decode()) for raw in ids]
+        return [t for t in tickets if t is not None]
+
+    def transfer(self, ticket_id: str, holder: str, to: str, override: bool = False) -> bool:
+        """Passes a claimed ticket from its holder (or, `override`, from anyone) to `to`."""
+        moved = self._transfer(
+            keys=[keys.ticket(ticket_id)], args=[holder, to, "1" if override else "0"]
+        )
+        return bool(moved)
 
     def claim(self, ticket_id: str, advocate: str, now: Optional[float] = None) -> bool:
         """True for the one advocate who claimed a waiting ticket."""

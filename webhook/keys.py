@@ -88,6 +88,36 @@ def web_outbox(conversation_id: str) -> str:
     return f"{PREFIX}:web:outbox:{conversation_id}"
 
 
+def ticket_translations(ticket_id: str) -> str:
+    """Hash of machine translations of a ticket's messages, by message number, for the console."""
+    return f"{PREFIX}:ticket:{ticket_id}:translations"
+
+
+def handoff_log() -> str:
+    """Sorted set of every ticket by the time it opened, for the supervisor's figures."""
+    return f"{PREFIX}:handoff:log"
+
+
+def account(username: str) -> str:
+    """Hash of one console account: name, role, languages, password hash, disabled."""
+    return f"{PREFIX}:console:account:{username}"
+
+
+def accounts() -> str:
+    """Set of every console account's username."""
+    return f"{PREFIX}:console:accounts"
+
+
+def failed_sign_ins(who: str, window: int) -> str:
+    """How many sign-ins failed for one account or one client address in one window."""
+    return f"{PREFIX}:console:failed:{who}:{window}"
+
+
+def audit_log() -> str:
+    """Stream of what console users did: sign-ins, views, claims, replies, closes."""
+    return f"{PREFIX}:console:audit"
+
+
 def about_conversation(conversation_id: str) -> List[str]:
     """Every key Puente keeps about one conversation's content (erased by "delete my data")."""
     return [
