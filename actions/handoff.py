@@ -19,6 +19,8 @@ HANDOFF_COMMAND = "handoff"
 PRIORITY_DANGER = "danger"
 PRIORITY_NORMAL = "normal"
 MAX_CONTACT_TIME = 100  # characters kept of "when it is safe to contact me"
+# Besides the ask_* rights questions, what counts as the topic an advocate should know about.
+TOPIC_INTENTS = {"fear_deportation", "find_help", "check_situation", "set_goals"}
 CONTACT_SLOTS = ["contact_safe", "contact_time", "share_consent"]
 SUMMARY_SLOTS = ["need", "location", "justice_goals", *CONTACT_SLOTS]
 
@@ -26,8 +28,7 @@ SUMMARY_SLOTS = ["need", "location", "justice_goals", *CONTACT_SLOTS]
 def summary_of(tracker: Tracker) -> Dict[str, Any]:
     """What Puente gathered, for the advocate: beyond how to contact them, only with consent."""
     summary: Dict[str, Any] = {name: tracker.get_slot(name) for name in CONTACT_SLOTS}
-    intent = (tracker.latest_message.get("intent") or {}).get("name")
-    summary["topic"] = last_topic(tracker) or intent
+    summary["topic"] = last_topic(tracker)
     if tracker.get_slot("share_consent") == YES:
         summary["need"] = tracker.get_slot("need")
         summary["location"] = tracker.get_slot("location")
@@ -41,11 +42,11 @@ def summary_of(tracker: Tracker) -> Dict[str, Any]:
 
 
 def last_topic(tracker: Tracker) -> Optional[str]:
-    """The last rights topic the person asked about (an ask_* intent), if any."""
+    """The last thing the person asked Puente about (a rights question or a tool), if any."""
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             name = (event.get("parse_data") or {}).get("intent", {}).get("name") or ""
-            if name.startswith("ask_") and name != "ask_menu":
+            if (name.startswith("ask_") and name != "ask_menu") or name in TOPIC_INTENTS:
                 return name
     return None
 

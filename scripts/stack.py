@@ -226,7 +226,8 @@ class Stack:
             "nlg",
             [python, "-m", "webhook"],
             http_ok(f"{self.nlg_url}/healthz"),
-            {**env, "PUENTE_WEB_PORT": str(self.ports.nlg)},
+            # One process tells waiting survivors they are still in line: the chat process.
+            {**env, "PUENTE_WEB_PORT": str(self.ports.nlg), "PUENTE_SWEEP_INTERVAL_SECONDS": "0"},
         )
         self.services["rasa"] = Service(
             "rasa",
@@ -296,6 +297,20 @@ class Stack:
 
 
 DEV_SECRETS_FILE = "dev-secrets.json"
+DEV_CONSOLE_USER = "dev"
+DEV_CONSOLE_SECRET = "dev_console_sign_in"  # noqa: S105 - the name of its entry in dev-secrets.json
+
+
+def ensure_dev_account(redis_url: str, password: str) -> None:
+    """A supervisor account for trying the console locally (created once, kept in Redis)."""
+    from webhook.accounts import SUPERVISOR, AccountError, Accounts
+
+    try:
+        Accounts(redis.Redis.from_url(redis_url)).create(
+            DEV_CONSOLE_USER, password, SUPERVISOR, ["en", "es"], "Dev advocate"
+        )
+    except AccountError:
+        pass  # made by an earlier run
 
 
 def development_settings(run_dir: Path) -> Dict[str, str]:
@@ -304,17 +319,26 @@ def development_settings(run_dir: Path) -> Dict[str, str]:
     Values already in the environment win, so a real deployment's secrets are never replaced.
     """
     path = run_dir / DEV_SECRETS_FILE
-    if path.exists():
-        secrets_ = json.loads(path.read_text())
-    else:
-        secrets_ = {
-            "TWILIO_AUTH_TOKEN": "dev-" + secrets.token_hex(16),
-            "PUENTE_SMS_HASH_KEY": secrets.token_hex(32),
-            "PUENTE_SMS_ENCRYPTION_KEY": new_encryption_key(),
-        }
+    secrets_ = json.loads(path.read_text()) if path.exists() else {}
+    made = {
+        "TWILIO_AUTH_TOKEN": lambda: "dev-" + secrets.token_hex(16),
+        "PUENTE_SMS_HASH_KEY": lambda: secrets.token_hex(32),
+        "PUENTE_SMS_ENCRYPTION_KEY": new_encryption_key,
+        "PUENTE_SECRET_KEY": lambda: secrets.token_hex(32),
+        DEV_CONSOLE_SECRET: lambda: secrets.token_urlsafe(12),
+    }
+    missing = [name for name in made if name not in secrets_]
+    if missing:  # a first run, or a file from before a secret existed
+        secrets_.update({name: made[name]() for name in missing})
         path.write_text(json.dumps(secrets_))
         path.chmod(0o600)
-    settings = {name: value for name, value in secrets_.items() if not os.environ.get(name)}
+    settings = {
+        name: value
+        for name, value in secrets_.items()
+        if name.startswith(("PUENTE_", "TWILIO_")) and not os.environ.get(name)
+    }
+    # The console over plain HTTP on localhost: browsers would drop a Secure cookie there.
+    settings["PUENTE_SECURE_COOKIES"] = os.environ.get("PUENTE_SECURE_COOKIES", "0")
     # The simulator signs anything it is given, so never alongside a real Twilio account.
     simulator = "0" if os.environ.get("TWILIO_ACCOUNT_SID") else "1"
     settings["PUENTE_SMS_SIMULATOR"] = os.environ.get("PUENTE_SMS_SIMULATOR", simulator)
@@ -351,6 +375,13 @@ def run() -> None:
     try:
         stack.start()
         print(f"\nPuente web chat: {stack.web_url}/", flush=True)
+        password = json.loads((run_dir / DEV_SECRETS_FILE).read_text())[DEV_CONSOLE_SECRET]
+        ensure_dev_account(stack.redis_url, password)
+        print(
+            f"Advocate console: {stack.web_url}/console/ (user {DEV_CONSOLE_USER}, "
+            f"password {password}; development only)",
+            flush=True,
+        )
         if stack.extra_env.get("PUENTE_SMS_SIMULATOR") == "1":
             print(f"Phone simulator (development): {stack.web_url}/dev/phone", flush=True)
         print("Press Ctrl-C to stop.", flush=True)

@@ -181,6 +181,7 @@ def stack(
             "PUENTE_TRANSLATION_DIR": str(translation_dir),
             "PUENTE_DIRECTORY_FILE": str(EXAMPLE_DIRECTORY),
             "PUENTE_OFFICE_HOURS": "24/7",  # after-hours answers: tests/test_handoff.py
+            "PUENTE_SECURE_COOKIES": "0",  # the console over plain HTTP on loopback
             **SMS_ENV,
         },
     )

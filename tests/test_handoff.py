@@ -126,3 +126,11 @@ def test_a_handoff_asked_in_a_language_puente_cannot_write_still_opens(redis_url
     with create_app(app_config(redis_url, tmp_path)).app_context():
         shown = in_english_with_notice(services(), reply, "de")
     assert shown.commands == [command]  # turns.handle opens the ticket from it
+
+
+def test_a_ticket_that_expired_unclaimed_leaves_the_queue(handoffs, db):
+    gone = handoffs.open("conv-gone", "web", "en", "normal", {})
+    kept = handoffs.open("conv-kept", "web", "en", "normal", {})
+    db.delete(keys.ticket(gone.id))  # what its TTL does
+    assert [t.id for t in handoffs.waiting()] == [kept.id]
+    assert db.zscore(keys.handoff_queue(), gone.id) is None

@@ -93,3 +93,19 @@ def test_handed_back_the_bot_speaks_again(domain):
     events, messages = run(ActionEndHandoff(), tracker, domain)
     assert [m["response"] for m in messages] == ["utter_handoff_closed"]
     assert SlotSet("handoff", False) in events
+
+
+def test_the_topic_is_what_they_last_asked_about_not_their_last_yes_or_no(domain):
+    asked = make_tracker(
+        [
+            *session_start(),
+            *user("can my boss keep my passport", "ask_passport"),
+            *user("i want a person", "request_human"),
+            *user("no", "deny"),
+        ]
+    )
+    _, [message] = run(ActionRequestHandoff(), asked, domain)
+    assert message["custom"]["summary"]["topic"] == "ask_passport"
+    nothing_asked = make_tracker([*session_start(), *user("no", "deny")])
+    _, [message] = run(ActionRequestHandoff(), nothing_asked, domain)
+    assert "topic" not in message["custom"]["summary"]

@@ -44,6 +44,9 @@ def from_environment() -> Dict[str, Any]:
         "OFFICE_HOURS": env.get("PUENTE_OFFICE_HOURS", "mon-fri 09:00-17:00"),
         "OFFICE_TIMEZONE": env.get("PUENTE_OFFICE_TIMEZONE", "America/New_York"),
         "HOLIDAYS": env.get("PUENTE_HOLIDAYS", ""),
+        # An unclaimed handoff's update, and how often tickets are looked at (0: never).
+        "HANDOFF_UPDATE_SECONDS": int(env.get("PUENTE_HANDOFF_UPDATE_SECONDS", "600")),
+        "SWEEP_INTERVAL_SECONDS": float(env.get("PUENTE_SWEEP_INTERVAL_SECONDS", "15")),
         "SMS_SIMULATOR": env.get("PUENTE_SMS_SIMULATOR", "") == "1",
         # The advocate console's session (README: "Advocate console").
         "SESSION_COOKIE_SECURE": env.get("PUENTE_SECURE_COOKIES", "1") != "0",  # 0: plain-HTTP dev

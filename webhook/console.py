@@ -114,7 +114,17 @@ def audit(action: str, ticket: str = "", detail: str = "") -> None:
 
 @bp.context_processor
 def template_globals() -> Dict[str, Any]:
-    return {"t": words(), "action_form": ActionForm(), "language_name": language_name}
+    return {
+        "t": words(),
+        "action_form": ActionForm(),
+        "language_name": language_name,
+        "topic_name": topic_name,
+    }
+
+
+def topic_name(code: str) -> str:
+    """What a topic (an intent name) means, in the console's words."""
+    return words().get(f"topic_{code}", code)
 
 
 def language_name(code: str) -> str:
@@ -201,7 +211,7 @@ def queue_rows(account: Account, language: str = "") -> Dict[str, List[Dict[str,
     """Waiting tickets (danger first) and those the user holds, as the queue shows them."""
     handoffs = services().handoffs
     now = time.time()
-    waiting = [t for t in handoffs.waiting() if not language or t.language == language]
+    waiting = [t for t in handoffs.waiting() if shown(t.language, language, account)]
     recent = handoffs.opened_since(now - services().retention_seconds)
     held = [
         t
@@ -212,6 +222,16 @@ def queue_rows(account: Account, language: str = "") -> Dict[str, List[Dict[str,
         "waiting": [row(t, account, now) for t in waiting],
         "held": [row(t, account, now) for t in held],
     }
+
+
+MY_LANGUAGES = "mine"  # the filter value for "languages I read"
+
+
+def shown(language: str, chosen: str, account: Account) -> bool:
+    """True when the queue's language filter lets this language through."""
+    if chosen == MY_LANGUAGES:
+        return account.reads(language)
+    return not chosen or language == chosen
 
 
 def row(ticket: Ticket, account: Account, now: float) -> Dict[str, Any]:
@@ -225,7 +245,7 @@ def row(ticket: Ticket, account: Account, now: float) -> Dict[str, Any]:
         "reads": account.reads(ticket.language),
         "channel": ticket.channel,
         "minutes": int((now - ticket.created_at) // 60),
-        "topic": str(ticket.summary.get("topic") or ""),
+        "topic": topic_name(str(ticket.summary.get("topic") or stats.UNKNOWN_TOPIC)),
         "advocate": ticket.advocate,
         "url": url_for(".ticket_page", ticket_id=ticket.id),
     }

@@ -58,6 +58,12 @@ if ARGV[3] ~= '1' and redis.call('HGET', KEYS[1], 'advocate') ~= ARGV[1] then re
 redis.call('HSET', KEYS[1], 'advocate', ARGV[2])
 return 1
 """
+# Marks a waiting ticket as told it still waits, once: with several web processes exactly one
+# sends the update. The status check also keeps HSETNX from recreating an expired ticket's hash.
+MARK_UPDATED_SCRIPT = """
+if redis.call('HGET', KEYS[1], 'status') ~= 'waiting' then return 0 end
+return redis.call('HSETNX', KEYS[1], 'updated_at', ARGV[1])
+"""
 
 
 @dataclass
@@ -76,6 +82,7 @@ class Ticket:
     claimed_at: Optional[float] = None
     closed_at: Optional[float] = None
     outcome: str = ""
+    updated_at: Optional[float] = None  # when the survivor was told it still waits (sweeper.py)
 
     @classmethod
     def from_hash(cls, ticket_id: str, fields: Dict[bytes, bytes]) -> "Ticket":
@@ -94,6 +101,7 @@ class Ticket:
             claimed_at=float(get["claimed_at"]) if get.get("claimed_at") else None,
             closed_at=float(get["closed_at"]) if get.get("closed_at") else None,
             outcome=get.get("outcome", ""),
+            updated_at=float(get["updated_at"]) if get.get("updated_at") else None,
         )
 
 
@@ -114,6 +122,7 @@ class Handoffs:
         self._claim = connection.register_script(CLAIM_SCRIPT)
         self._close = connection.register_script(CLOSE_SCRIPT)
         self._transfer = connection.register_script(TRANSFER_SCRIPT)
+        self._mark_updated = connection.register_script(MARK_UPDATED_SCRIPT)
 
     def active(self, conversation_id: str) -> Optional[str]:
         """The ticket that holds the conversation, if a person has it."""
@@ -199,6 +208,9 @@ class Handoffs:
         """Waiting tickets, danger first, then oldest first."""
         ids = [raw.decode() for raw in self.redis.zrange(keys.handoff_queue(), 0, -1)]
         tickets = [self.get(ticket_id) for ticket_id in ids]
+        expired = [ticket_id for ticket_id, t in zip(ids, tickets, strict=True) if t is None]
+        if expired:  # a ticket that expired unclaimed leaves the queue too
+            self.redis.zrem(keys.handoff_queue(), *expired)
         return [t for t in tickets if t is not None]
 
     def opened_since(self, since: float) -> List[Ticket]:
@@ -241,3 +253,23 @@ class Handoffs:
             args=[outcome, now, advocate, ticket_id],
         )
         return self.get(ticket_id) if closed else None
+
+    def due_for_update(
+        self, older_than_seconds: float, now: Optional[float] = None
+    ) -> List[Ticket]:
+        """Waiting tickets unclaimed for `older_than_seconds` or more and not yet updated."""
+        now = time.time() if now is None else now
+        return [
+            ticket
+            for ticket in self.waiting()
+            if ticket.status == WAITING
+            and ticket.updated_at is None
+            and now - ticket.created_at >= older_than_seconds
+            # An erased conversation's ticket may linger in the queue: it has no one to tell.
+            and self.active(ticket.conversation_id) == ticket.id
+        ]
+
+    def mark_updated(self, ticket_id: str, now: Optional[float] = None) -> bool:
+        """True for the one caller that may send this waiting ticket its update."""
+        now = time.time() if now is None else now
+        return bool(self._mark_updated(keys=[keys.ticket(ticket_id)], args=[now]))

@@ -24,6 +24,7 @@ from scripts.model import REPO
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 PHONE_WIDTH, PHONE_HEIGHT = 390, 844  # a small phone, in CSS pixels
+DESK_WIDTH, DESK_HEIGHT = 1280, 900  # an advocate's laptop
 WAIT_SECONDS = 30
 SCREENSHOTS = REPO / "results" / "screenshots"
 AXE_SCRIPT = REPO / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
@@ -38,7 +39,6 @@ CHROMIUM_ARGS = (
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
-    f"--window-size={PHONE_WIDTH},{PHONE_HEIGHT}",
 )
 
 
@@ -53,30 +53,47 @@ def require_executable(path: str, what: str) -> None:
         )
 
 
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
-    """A fresh headless Chromium the size of a small phone, with its own empty profile."""
+def start_chromium(profile_dir: Path, width: int, height: int) -> webdriver.Chrome:
+    """A fresh headless Chromium of this window size, with its own empty profile."""
     require_executable(CHROMIUM, "Chromium")
     require_executable(CHROMEDRIVER, "chromedriver")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for argument in CHROMIUM_ARGS:
         options.add_argument(argument)
-    profile = tmp_path / "chromium-profile"
-    profile.mkdir()
-    options.add_argument(f"--user-data-dir={profile}")
+    options.add_argument(f"--window-size={width},{height}")
+    profile_dir.mkdir(parents=True)
+    options.add_argument(f"--user-data-dir={profile_dir}")
     # The page picks its language from Accept-Language: make "English first" explicit.
     options.add_experimental_option("prefs", {"intl.accept_languages": "en-US,en"})
     # Leave any alert open, so a test can see it (instead of Selenium dismissing it silently).
     options.unhandled_prompt_behavior = "ignore"
-    service = Service(executable_path=CHROMEDRIVER, log_output=str(tmp_path / "chromedriver.log"))
+    log = profile_dir.parent / f"{profile_dir.name}-chromedriver.log"
+    service = Service(executable_path=CHROMEDRIVER, log_output=str(log))
     try:
         driver = webdriver.Chrome(service=service, options=options)
     except WebDriverException as error:
         pytest.fail(f"Chromium did not start through {CHROMEDRIVER}: {error.msg}", pytrace=False)
-    driver.set_window_size(PHONE_WIDTH, PHONE_HEIGHT)
+    driver.set_window_size(width, height)
     driver.set_script_timeout(WAIT_SECONDS)
     driver.set_page_load_timeout(WAIT_SECONDS)
+    return driver
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
+    """A headless Chromium the size of a small phone: the survivor's."""
+    driver = start_chromium(tmp_path / "phone-profile", PHONE_WIDTH, PHONE_HEIGHT)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture
+def desk_browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
+    """A headless Chromium the size of a laptop screen: the advocate's."""
+    driver = start_chromium(tmp_path / "desk-profile", DESK_WIDTH, DESK_HEIGHT)
     try:
         yield driver
     finally:
@@ -200,11 +217,19 @@ class ChatPage:
         return screenshot(self.driver, name)
 
 
-def screenshot(driver: webdriver.Chrome, name: str) -> Path:
-    """Save what the browser shows now to results/screenshots/<name>.png."""
+def screenshot(driver: webdriver.Chrome, name: str, full_page: bool = False) -> Path:
+    """Save what the browser shows now (or the whole page) to results/screenshots/<name>.png."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    assert driver.save_screenshot(str(path)), f"could not save {path}"
+    size = driver.get_window_size()
+    if full_page:
+        height = driver.execute_script("return document.documentElement.scrollHeight")
+        driver.set_window_size(size["width"], max(size["height"], height + 120))
+    try:
+        assert driver.save_screenshot(str(path)), f"could not save {path}"
+    finally:
+        if full_page:
+            driver.set_window_size(size["width"], size["height"])
     return path
 
 
