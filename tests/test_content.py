@@ -194,3 +194,19 @@ def test_a_language_file_lives_in_its_language_folder(tmp_path: Path):
 
 def test_only_language_folders_are_languages():
     assert set(LANGUAGES) == {"en", "es", "fr", "ht", "id", "pt", "tl", "vi", "zh"}
+
+
+QUOTED = re.compile(r'["“«「](.+?)["”»」]')
+
+
+@pytest.mark.parametrize("name", ["handoff_open", "handoff_after_hours", "handoff_still_waiting"])
+def test_each_language_says_how_to_leave_the_line_with_words_that_work(name):
+    from webhook.leave_queue import LeavePhrases
+
+    phrases = LeavePhrases.load(REPO / "content")
+    wrong = []
+    for language in CATALOG.languages:
+        text = CATALOG.ui[language][name].text
+        if not any(phrases.said(quoted) for quoted in QUOTED.findall(text)):
+            wrong.append(f"{language}: {text}")
+    assert not wrong, "texts that quote no leave phrase:\n" + "\n".join(wrong)

@@ -134,3 +134,33 @@ def test_a_ticket_that_expired_unclaimed_leaves_the_queue(handoffs, db):
     db.delete(keys.ticket(gone.id))  # what its TTL does
     assert [t.id for t in handoffs.waiting()] == [kept.id]
     assert db.zscore(keys.handoff_queue(), gone.id) is None
+
+
+def test_the_person_can_leave_the_line_only_while_nobody_has_claimed_it(handoffs):
+    waiting = handoffs.open("conv-w", "sms", "es", "normal", {})
+    left = handoffs.leave("conv-w")
+    assert left.status == CLOSED and left.outcome == "left"
+    assert handoffs.relay("conv-w", "hola") is None and handoffs.waiting() == []
+    assert handoffs.messages(waiting.id)[-1]["text"] == "left"
+    claimed = handoffs.open("conv-c", "web", "en", "normal", {})
+    handoffs.claim(claimed.id, "ana")
+    assert handoffs.leave("conv-c") is None  # a person has it: the words go to them
+    assert handoffs.get(claimed.id).status == CLAIMED
+    assert handoffs.leave("conv-nobody") is None
+
+
+@pytest.mark.parametrize(
+    "text, leaves",
+    [
+        ("back to Puente", True),
+        ('"Volver a Puente!"', True),
+        ("VOLVER AL BOT", True),
+        ("volver a puente por favor, quiero saber de visas", False),
+        ("puente", False),
+    ],
+)
+def test_leaving_is_the_whole_message_in_any_case_accents_or_quotes(text, leaves):
+    from tests.conftest import REPO
+    from webhook.leave_queue import LeavePhrases
+
+    assert LeavePhrases.load(REPO / "content").said(text) is leaves

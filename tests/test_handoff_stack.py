@@ -94,6 +94,23 @@ def test_web_asks_first_then_a_few_questions_then_only_the_advocate_reads(
     assert chat.texts(again)[0] == text_of(content, "utter_t_visa", "en")
 
 
+def test_waiting_in_line_the_person_can_go_back_to_the_bot(chat_factory, content, handoffs):
+    chat = chat_factory("es")
+    chat.say("quiero hablar con una persona de su equipo")
+    chat.say("/affirm")
+    chat.say("no")  # not safe to write back: "when" is not asked
+    opened = chat.texts(chat.say("no"))
+    assert opened == [content.ui_text("handoff_open", "es")] and "volver a Puente" in opened[0]
+    ticket = ticket_of(handoffs, chat.conversation_id)
+    left = chat.say("Volver a Puente")
+    assert chat.texts(left) == [content.ui_text("handoff_left", "es")] and not left["relayed"]
+    assert handoffs.get(ticket.id).outcome == "left" and handoffs.waiting() == [
+        t for t in handoffs.waiting() if t.id != ticket.id
+    ]
+    again = chat.say("que es la visa t")
+    assert not again["relayed"] and chat.texts(again)[0] == text_of(content, "utter_t_visa", "es")
+
+
 def test_no_keeps_the_bot(chat_factory, content, handoffs):
     chat = chat_factory("es")
     assert chat.texts(chat.say("quiero hablar con una persona de su equipo")) == [

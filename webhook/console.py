@@ -119,6 +119,7 @@ def template_globals() -> Dict[str, Any]:
         "action_form": ActionForm(),
         "language_name": language_name,
         "topic_name": topic_name,
+        "outcome_name": lambda code: words().get(f"outcome_{code}", code),
     }
 
 

@@ -17,7 +17,9 @@ HANDOFF_COMMAND = "handoff"
 PRIORITY_DANGER = "danger"
 PRIORITY_NORMAL = "normal"
 WAITING, CLAIMED, CLOSED = "waiting", "claimed", "closed"
-OUTCOMES = ("referred", "resolved", "no_response")
+OUTCOMES = ("referred", "resolved", "no_response")  # an advocate's choice on closing
+LEFT = "left"  # the outcome when the person left the line before anyone claimed it
+LEAVER = "person"  # who closed it then (the audit and the console say so)
 SURVIVOR, ADVOCATE, SYSTEM = "survivor", "advocate", "system"
 NOTE = "note"  # an advocate's private note: kept with the ticket, never sent
 # Danger sorts before any normal ticket: its queue score is its time minus this (~30 years).
@@ -41,10 +43,12 @@ redis.call('HSET', KEYS[1], 'status', 'claimed', 'advocate', ARGV[1], 'claimed_a
 redis.call('ZREM', KEYS[2], ARGV[3])
 return 1
 """
-# Closing hands the conversation back to the bot, only if this ticket still holds it.
+# Closing hands the conversation back to the bot, only if this ticket still holds it (and, when
+# ARGV[5] names a status, only from that status: a person leaves the line only while it waits).
 CLOSE_SCRIPT = """
 local status = redis.call('HGET', KEYS[1], 'status')
 if status == false or status == 'closed' then return 0 end
+if ARGV[5] ~= '' and status ~= ARGV[5] then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'closed', 'outcome', ARGV[1], 'closed_at', ARGV[2],
   'closed_by', ARGV[3])
 redis.call('ZREM', KEYS[3], ARGV[4])
@@ -250,9 +254,22 @@ class Handoffs:
                 keys.handoff(ticket.conversation_id),
                 keys.handoff_queue(),
             ],
-            args=[outcome, now, advocate, ticket_id],
+            args=[outcome, now, advocate, ticket_id, ""],
         )
         return self.get(ticket_id) if closed else None
+
+    def leave(self, conversation_id: str, now: Optional[float] = None) -> Optional[Ticket]:
+        """The person leaves the line: closes their ticket if it still waits; else None."""
+        ticket_id = self.active(conversation_id)
+        if ticket_id is None:
+            return None
+        now = time.time() if now is None else now
+        keys_ = [keys.ticket(ticket_id), keys.handoff(conversation_id), keys.handoff_queue()]
+        left = self._close(keys=keys_, args=[LEFT, now, LEAVER, ticket_id, WAITING])
+        if not left:
+            return None
+        self.add_message(ticket_id, SYSTEM, LEFT)
+        return self.get(ticket_id)
 
     def due_for_update(
         self, older_than_seconds: float, now: Optional[float] = None

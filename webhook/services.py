@@ -14,6 +14,7 @@ from webhook.content import ContentStore
 from webhook.handoff import Handoffs
 from webhook.language import Detector, LanguageMemory
 from webhook.language_choice import ChoiceWords
+from webhook.leave_queue import LeavePhrases
 from webhook.machine import Machine, load_machine
 from webhook.office_hours import OfficeHours
 from webhook.rasa_client import RasaClient
@@ -89,6 +90,11 @@ class Services:
     def choice_words(self) -> ChoiceWords:
         """Words that choose a language, read once from content/languages.yml."""
         return ChoiceWords.load(self.content.root, self.content.languages)
+
+    @cached_property
+    def leave_phrases(self) -> LeavePhrases:
+        """What a person writes to leave the line for an advocate (content/directory/)."""
+        return LeavePhrases.load(self.content.root)
 
     @cached_property
     def language_memory(self) -> LanguageMemory:

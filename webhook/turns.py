@@ -91,6 +91,10 @@ def handle(
     except redis.RedisError:
         held = False  # Redis is down: answer anyway (the fallback reply says how to reach a person)
     try:
+        if services.leave_phrases.said(said or text):
+            left = leave_line(services, conversation_id)
+            if left is not None:
+                return left
         ticket = relay_to_advocate(services, conversation_id, said or text)
         if ticket is not None:
             return Reply(language=hint or DEFAULT_LANGUAGE, relayed=True, handoff=True)
@@ -111,6 +115,21 @@ def hand_back(services: Services, ticket: Ticket) -> Reply:
     """After the advocate closes: the bot takes the conversation back and says so."""
     code = ticket.language if ticket.language in services.languages else DEFAULT_LANGUAGE
     return ask_rasa(services, ticket.conversation_id, HANDED_BACK_PAYLOAD, code)
+
+
+def leave_line(services: Services, conversation_id: str) -> Optional[Reply]:
+    """Takes the person out of the line, if nobody has claimed their chat yet."""
+    try:
+        ticket = services.handoffs.leave(conversation_id)
+    except redis.RedisError:
+        log.error("leaving the line failed: redis unavailable")
+        return None
+    if ticket is None:
+        return None  # no line to leave, or an advocate has the chat: the message goes on
+    log.info("handoff left by the person", extra={"conversation": log_id(conversation_id)})
+    code = ticket.language if ticket.language in services.languages else DEFAULT_LANGUAGE
+    text = services.content.ui_text("handoff_left", code)
+    return Reply(language=code, messages=[{"text": text, "buttons": []}])
 
 
 def relay_to_advocate(services: Services, conversation_id: str, text: str) -> Optional[str]:
