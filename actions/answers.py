@@ -7,10 +7,10 @@ import re
 from pathlib import Path
 from typing import Dict, List, Optional
 
-import yaml
 from rasa_sdk import Tracker
 
 from webhook.language import IDEOGRAPH, fold
+from webhook.yamlfile import read_yaml
 
 ANSWERS_FILE = Path(__file__).resolve().parent.parent / "content" / "directory" / "answers.yml"
 YES = "yes"
@@ -25,7 +25,7 @@ ANSWER_BY_INTENT = {"affirm": YES, "deny": NO, "skip": SKIPPED}
 @functools.lru_cache(maxsize=1)
 def answer_words() -> Dict[str, List[str]]:
     """unsure / yes / no -> the folded words that start such an answer (content/directory)."""
-    doc = yaml.safe_load(ANSWERS_FILE.read_text(encoding="utf-8")) or {}
+    doc = read_yaml(ANSWERS_FILE) or {}
     return {kind: [fold(str(word)) for word in words] for kind, words in doc.items()}
 
 

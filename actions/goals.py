@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 from typing import Any, Dict, List
 
-import yaml
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -15,6 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.referral import AskAction, word_start
 from webhook.language import fold
+from webhook.yamlfile import read_yaml
 
 GOALS_FILE = Path(__file__).resolve().parent.parent / "content" / "directory" / "goals.yml"
 GOAL_PAYLOAD = re.compile(r"^goal:([a-z_]+)$")
@@ -31,7 +31,7 @@ MAX_GOALS = 12
 @functools.lru_cache(maxsize=1)
 def goal_words() -> Dict[str, List[str]]:
     """Goal code -> the words that name it, in offered order (plus the start-again words)."""
-    doc = yaml.safe_load(GOALS_FILE.read_text(encoding="utf-8")) or {}
+    doc = read_yaml(GOALS_FILE) or {}
     return {code: [fold(str(word)) for word in words] for code, words in doc.items()}
 
 

@@ -10,7 +10,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
 
-import yaml
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -26,6 +25,7 @@ from webhook.directory import (
     zip_to_state,
 )
 from webhook.language import IDEOGRAPH, fold
+from webhook.yamlfile import read_yaml
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def word_start(word: str) -> str:
 @functools.lru_cache(maxsize=1)
 def need_words() -> Dict[str, List[str]]:
     """Need code -> the words that say it (content/directory/needs.yml), in file order."""
-    doc = yaml.safe_load(NEEDS_FILE.read_text(encoding="utf-8")) or {}
+    doc = read_yaml(NEEDS_FILE) or {}
     return {code: [fold(str(word)) for word in words] for code, words in doc.items()}
 
 

@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Mapping, Optional
 import yaml
 
 from webhook.directory import ALWAYS_OPEN, HOURS_UNKNOWN
+from webhook.yamlfile import read_yaml
 
 log = logging.getLogger(__name__)
 
@@ -87,17 +88,17 @@ def _entries(path: Path, section: str, language: str, doc: Mapping[str, Any]) ->
 def load_catalog(root: Path) -> Catalog:
     """Parse content/: facts, deployment settings, and each language's responses and UI words."""
     catalog = Catalog()
-    facts = yaml.safe_load((root / FACTS_FILE).read_text(encoding="utf-8")) or {}
+    facts = read_yaml(root / FACTS_FILE) or {}
     catalog.facts = {name: str(spec["value"]) for name, spec in facts.items()}
     deployment_path = root / DEPLOYMENT_FILE
     if deployment_path.exists():
-        catalog.deployment = yaml.safe_load(deployment_path.read_text(encoding="utf-8")) or {}
+        catalog.deployment = read_yaml(deployment_path) or {}
     for language_dir in sorted(p for p in root.iterdir() if p.is_dir()):
         if language_dir.name in NOT_LANGUAGE_DIRS:
             continue
         language = language_dir.name
         for path in sorted(language_dir.glob("*.yml")):
-            doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            doc = read_yaml(path) or {}
             if doc.get("language", language) != language:
                 raise ValueError(
                     f"{path}: says language {doc.get('language')!r}, lives in {language!r}"

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
+from webhook.yamlfile import read_yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DIRECTORY_DIR = REPO_ROOT / "content" / "directory"
@@ -523,7 +523,7 @@ def _check_ids(providers: List[Tuple[int, Provider]], problems: List[Problem]) -
 
 def load_national(path: Path = NATIONAL_FILE) -> List[Provider]:
     """The national providers in a YAML file (README.md in content/directory); raise on problems."""
-    doc = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    doc = read_yaml(Path(path)) or {}
     built: List[Tuple[int, Provider]] = []
     problems: List[Problem] = []
     for row, entry in enumerate(doc.get("providers") or [], start=1):

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, FrozenSet, Iterable, Optional
 
-import yaml
-
 from webhook.language import IDEOGRAPH, fold
+from webhook.yamlfile import read_yaml
 
 CHOICES_FILE = "languages.yml"
 MENU_PAYLOAD = "/language"
@@ -57,7 +56,7 @@ class ChoiceWords:
     @classmethod
     def load(cls, content_dir: Path, languages: Iterable[str]) -> "ChoiceWords":
         """Read content/languages.yml, keeping only the languages Puente has texts for."""
-        doc = yaml.safe_load((content_dir / CHOICES_FILE).read_text(encoding="utf-8")) or {}
+        doc = read_yaml(content_dir / CHOICES_FILE) or {}
         supported = set(languages)
         names = {
             matchable(name): code

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import FrozenSet
 
-import yaml
-
 from webhook.language_choice import matchable
+from webhook.yamlfile import read_yaml
 
 PHRASES_FILE = Path("directory") / "leave_queue.yml"
 
@@ -22,7 +21,7 @@ class LeavePhrases:
     @classmethod
     def load(cls, content_dir: Path) -> "LeavePhrases":
         """Read content/directory/leave_queue.yml."""
-        doc = yaml.safe_load((content_dir / PHRASES_FILE).read_text(encoding="utf-8")) or {}
+        doc = read_yaml(content_dir / PHRASES_FILE) or {}
         found = {
             matchable(phrase)
             for phrases in (doc.get("phrases") or {}).values()
