@@ -155,6 +155,20 @@ def test_two_advocates_claim_at_once_and_exactly_one_holds_it(ana, ben, handoffs
     assert consoles[loser].client.get(ticket_url(ticket)).status_code == 404
 
 
+def test_claiming_a_moment_too_late_says_so_and_changes_nothing(ana, ben, handoffs):
+    ticket = handoffs.open("conv-1", "web", "en", "normal", {})
+    late_token = csrf_token(page(ben, "/console/"))
+    ana.post(f"{ticket_url(ticket)}/claim", ticket_url(ticket))
+    late = ben.client.post(f"{ticket_url(ticket)}/claim", data={"csrf_token": late_token})
+    assert late.headers["Location"].endswith("/console/")
+    assert "Too late: a colleague claimed" in page(ben, "/console/")
+    assert handoffs.get(ticket.id).advocate == "ana"
+    token = {"csrf_token": late_token}
+    guessed = ben.client.post("/console/tickets/not-a-ticket/claim", data=token)
+    assert guessed.headers["Location"].endswith("/console/")  # the same answer: nothing learnt
+    assert handoffs.get("not-a-ticket") is None
+
+
 def test_an_sms_body_with_a_script_shows_as_text(ana, handoffs):
     ticket = handoffs.open("conv-1", "sms", "en", "normal", {"contact_time": "<b>after 6</b>"})
     handoffs.relay("conv-1", "<script>alert(1)</script>")
@@ -330,3 +344,38 @@ def test_an_operator_creates_accounts_from_the_command_line(db, console_app, con
 def test_sign_out_ends_the_session(ana):
     ana.post("/console/sign-out", "/console/")
     assert ana.client.get("/console/").status_code == 302
+
+
+def test_one_address_guessing_across_accounts_is_stopped_but_not_its_colleagues(
+    db, redis_url, tmp_path, translation_dir
+):
+    from tests.conftest import ConsoleClient, app_config
+    from webhook import create_app
+    from webhook.accounts import MAX_FAILED_PER_ADDRESS
+
+    app = create_app(
+        app_config(redis_url, tmp_path, SESSION_COOKIE_SECURE=False, TRUSTED_PROXIES=1)
+    )
+    names = [f"staff{n}" for n in range(MAX_FAILED_PER_ADDRESS // (MAX_FAILED_PER_ACCOUNT - 1) + 1)]
+    for name in names:
+        make_account(redis_url, name)
+    guesser = ConsoleClient(app.test_client())
+    guesser.client.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.9"
+    failures = 0
+    for name in names:
+        for _ in range(MAX_FAILED_PER_ACCOUNT - 1):  # never enough to lock one account
+            if failures < MAX_FAILED_PER_ADDRESS:
+                assert guesser.sign_in(name, "wrong password guess").status_code == 401
+                failures += 1
+    assert guesser.sign_in(names[-1]).status_code == 429  # this address is stopped
+    colleague = ConsoleClient(app.test_client())
+    colleague.client.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.7"
+    assert colleague.sign_in(names[-1]).status_code == 302
+
+
+def test_time_to_claim_is_the_median_and_the_nearest_rank_90th_percentile():
+    from webhook.stats import percentile
+
+    waits = [60.0, 120.0, 180.0, 240.0, 600.0, 30.0, 90.0, 150.0, 210.0, 3600.0]
+    assert percentile(waits, 0.9) == 600.0  # 9th of 10 in order
+    assert percentile([42.0], 0.9) == 42.0 and percentile([], 0.9) is None

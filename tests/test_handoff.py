@@ -164,3 +164,13 @@ def test_leaving_is_the_whole_message_in_any_case_accents_or_quotes(text, leaves
     from webhook.leave_queue import LeavePhrases
 
     assert LeavePhrases.load(REPO / "content").said(text) is leaves
+
+
+def test_claimed_tickets_are_listed_until_closed(handoffs):
+    first = handoffs.open("conv-1", "web", "en", "normal", {})
+    second = handoffs.open("conv-2", "sms", "es", "normal", {})
+    handoffs.claim(first.id, "ana", now=10)
+    handoffs.claim(second.id, "ben", now=20)
+    assert [t.id for t in handoffs.claimed()] == [first.id, second.id]
+    handoffs.close(first.id, "ana", "resolved")
+    assert [t.id for t in handoffs.claimed()] == [second.id]

@@ -8,6 +8,7 @@ from typing import Any, Mapping, Optional
 from flask import Flask, jsonify, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webhook import cli, console, logs, nlg, simulator, sms, sms_channel, webchat
 from webhook import config as settings
@@ -40,6 +41,11 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         # Console sessions then last as long as this process; several workers need one key.
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     logs.configure()
+    proxies = app.config.get("TRUSTED_PROXIES", 0)
+    if proxies:
+        # Behind a load balancer, the client's address (the sign-in throttle counts by it) and
+        # scheme come from the headers the trusted proxies set; never from anyone else's.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     app.extensions[EXTENSION] = Services.from_config(app.config)
     app.extensions[sms_channel.EXTENSION] = sms_channel.SmsChannel.from_config(

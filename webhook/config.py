@@ -48,6 +48,8 @@ def from_environment() -> Dict[str, Any]:
         "HANDOFF_UPDATE_SECONDS": int(env.get("PUENTE_HANDOFF_UPDATE_SECONDS", "600")),
         "SWEEP_INTERVAL_SECONDS": float(env.get("PUENTE_SWEEP_INTERVAL_SECONDS", "15")),
         "SMS_SIMULATOR": env.get("PUENTE_SMS_SIMULATOR", "") == "1",
+        # Proxies in front of the app whose X-Forwarded-For/-Proto to believe (0: none).
+        "TRUSTED_PROXIES": int(env.get("PUENTE_TRUSTED_PROXIES", "0")),
         # The advocate console's session (README: "Advocate console").
         "SESSION_COOKIE_SECURE": env.get("PUENTE_SECURE_COOKIES", "1") != "0",  # 0: plain-HTTP dev
         "SESSION_COOKIE_HTTPONLY": True,

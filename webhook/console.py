@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 from zoneinfo import ZoneInfo
 
-import yaml
 from flask import (
     Blueprint,
     Flask,
@@ -43,6 +42,7 @@ from webhook.handoff import (
 )
 from webhook.machine import PIVOT
 from webhook.services import services
+from webhook.yamlfile import read_yaml
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
@@ -50,6 +50,7 @@ TEXT_EXTENSION = "puente.console_text"
 CONSOLE_TEXT_FILE = "console.yml"
 MAX_REPLY_CHARS = 1000  # three SMS segments' worth and then some; the outbound module splits
 MAX_NOTE_CHARS = 2000
+MAX_TICKET_ID_CHARS = 64  # ids are 22 characters; anything far longer is not looked up
 WEEK_DAYS = 7
 
 
@@ -80,7 +81,7 @@ class CloseForm(FlaskForm):
 
 def load_text(content_dir: Path) -> Dict[str, str]:
     """The console's words (content/console.yml)."""
-    doc = yaml.safe_load((content_dir / CONSOLE_TEXT_FILE).read_text(encoding="utf-8")) or {}
+    doc = read_yaml(content_dir / CONSOLE_TEXT_FILE) or {}
     return {name: str(spec["text"]) for name, spec in (doc.get("console") or {}).items()}
 
 
@@ -194,7 +195,7 @@ def visible(ticket: Optional[Ticket], account: Account) -> bool:
 
 def ticket_or_404(ticket_id: str) -> Ticket:
     """The ticket, if it exists and the signed-in user may see it; else 404, as if absent."""
-    ticket = services().handoffs.get(ticket_id) if len(ticket_id) <= 64 else None
+    ticket = services().handoffs.get(ticket_id) if len(ticket_id) <= MAX_TICKET_ID_CHARS else None
     if not visible(ticket, current_user):
         abort(404)  # never 403: a guessed id must not learn that the ticket exists
     return ticket  # type: ignore[return-value]
@@ -213,11 +214,8 @@ def queue_rows(account: Account, language: str = "") -> Dict[str, List[Dict[str,
     handoffs = services().handoffs
     now = time.time()
     waiting = [t for t in handoffs.waiting() if shown(t.language, language, account)]
-    recent = handoffs.opened_since(now - services().retention_seconds)
     held = [
-        t
-        for t in recent
-        if t.status == CLAIMED and (t.advocate == account.username or account.is_supervisor)
+        t for t in handoffs.claimed() if t.advocate == account.username or account.is_supervisor
     ]
     return {
         "waiting": [row(t, account, now) for t in waiting],
@@ -391,12 +389,13 @@ def refused(ticket: Ticket):
 @login_required
 def claim(ticket_id: str):
     """Takes a waiting conversation; only one advocate can win it."""
-    ticket = ticket_or_404(ticket_id)
     require(ActionForm())
-    if services().handoffs.claim(ticket.id, current_user.username):
-        services().handoffs.add_message(ticket.id, SYSTEM, "claimed", by=current_user.username)
-        audit("claim", ticket.id)
-        return back_to(ticket)
+    handoffs = services().handoffs
+    # No 404 here: whoever clicks a moment too late, or posts a guessed id, gets the same answer.
+    if len(ticket_id) <= MAX_TICKET_ID_CHARS and handoffs.claim(ticket_id, current_user.username):
+        handoffs.add_message(ticket_id, SYSTEM, "claimed", by=current_user.username)
+        audit("claim", ticket_id)
+        return redirect(url_for(".ticket_page", ticket_id=ticket_id))
     flash(words()["claim_lost"], "error")
     return redirect(url_for(".queue"))
 

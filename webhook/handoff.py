@@ -41,6 +41,8 @@ CLAIM_SCRIPT = """
 if redis.call('HGET', KEYS[1], 'status') ~= 'waiting' then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'claimed', 'advocate', ARGV[1], 'claimed_at', ARGV[2])
 redis.call('ZREM', KEYS[2], ARGV[3])
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
+redis.call('EXPIRE', KEYS[3], ARGV[4])
 return 1
 """
 # Closing hands the conversation back to the bot, only if this ticket still holds it (and, when
@@ -52,6 +54,7 @@ if ARGV[5] ~= '' and status ~= ARGV[5] then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'closed', 'outcome', ARGV[1], 'closed_at', ARGV[2],
   'closed_by', ARGV[3])
 redis.call('ZREM', KEYS[3], ARGV[4])
+redis.call('ZREM', KEYS[4], ARGV[4])
 if redis.call('GET', KEYS[2]) == ARGV[4] then redis.call('DEL', KEYS[2]) end
 return 1
 """
@@ -210,11 +213,19 @@ class Handoffs:
 
     def waiting(self) -> List[Ticket]:
         """Waiting tickets, danger first, then oldest first."""
-        ids = [raw.decode() for raw in self.redis.zrange(keys.handoff_queue(), 0, -1)]
+        return self._listed(keys.handoff_queue())
+
+    def claimed(self) -> List[Ticket]:
+        """Tickets an advocate holds now, in the order they were claimed."""
+        return self._listed(keys.handoff_claimed())
+
+    def _listed(self, key: str) -> List[Ticket]:
+        """The tickets a sorted set lists, in its order; expired ones leave it."""
+        ids = [raw.decode() for raw in self.redis.zrange(key, 0, -1)]
         tickets = [self.get(ticket_id) for ticket_id in ids]
         expired = [ticket_id for ticket_id, t in zip(ids, tickets, strict=True) if t is None]
-        if expired:  # a ticket that expired unclaimed leaves the queue too
-            self.redis.zrem(keys.handoff_queue(), *expired)
+        if expired:
+            self.redis.zrem(key, *expired)
         return [t for t in tickets if t is not None]
 
     def opened_since(self, since: float) -> List[Ticket]:
@@ -234,7 +245,8 @@ class Handoffs:
         """True for the one advocate who claimed a waiting ticket."""
         now = time.time() if now is None else now
         won = self._claim(
-            keys=[keys.ticket(ticket_id), keys.handoff_queue()], args=[advocate, now, ticket_id]
+            keys=[keys.ticket(ticket_id), keys.handoff_queue(), keys.handoff_claimed()],
+            args=[advocate, now, ticket_id, self.ttl],
         )
         return bool(won)
 
@@ -253,6 +265,7 @@ class Handoffs:
                 keys.ticket(ticket_id),
                 keys.handoff(ticket.conversation_id),
                 keys.handoff_queue(),
+                keys.handoff_claimed(),
             ],
             args=[outcome, now, advocate, ticket_id, ""],
         )
@@ -264,7 +277,12 @@ class Handoffs:
         if ticket_id is None:
             return None
         now = time.time() if now is None else now
-        keys_ = [keys.ticket(ticket_id), keys.handoff(conversation_id), keys.handoff_queue()]
+        keys_ = [
+            keys.ticket(ticket_id),
+            keys.handoff(conversation_id),
+            keys.handoff_queue(),
+            keys.handoff_claimed(),
+        ]
         left = self._close(keys=keys_, args=[LEFT, now, LEAVER, ticket_id, WAITING])
         if not left:
             return None

@@ -83,6 +83,11 @@ def handoff_queue() -> str:
     return f"{PREFIX}:handoff:queue"
 
 
+def handoff_claimed() -> str:
+    """Sorted set of the tickets an advocate holds now, by the time they were claimed."""
+    return f"{PREFIX}:handoff:claimed"
+
+
 def web_outbox(conversation_id: str) -> str:
     """List of messages for the web chat sent outside a reply (an advocate's, the bot's after)."""
     return f"{PREFIX}:web:outbox:{conversation_id}"

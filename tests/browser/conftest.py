@@ -7,6 +7,7 @@ must not turn into a green run.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Iterator, List
@@ -248,6 +249,36 @@ def assert_no_alert(driver: webdriver.Chrome) -> None:
 def chat_page(browser: webdriver.Chrome, stack) -> ChatPage:
     """The chat page in the browser, against the running stack (not loaded yet)."""
     return ChatPage(browser, stack.web_url)
+
+
+BLOCKING_IMPACTS = {"serious", "critical"}
+AXE_RUN = """
+var done = arguments[arguments.length - 1];
+axe.run(document, {resultTypes: ['violations']}).then(function (r) {
+  done({violations: r.violations.map(function (v) {
+    return {id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+            nodes: v.nodes.map(function (n) {
+              return {target: n.target, html: n.html, summary: n.failureSummary};
+            })};
+  })});
+}).catch(function (e) { done({error: String(e)}); });
+"""
+
+
+def assert_accessible(driver: webdriver.Chrome, axe_source: str, report: Path) -> None:
+    """Run axe-core on the page as it is; fail on any serious or critical violation."""
+    driver.execute_script(axe_source)
+    assert driver.execute_script("return typeof window.axe") == "object", "axe-core did not load"
+    result = driver.execute_async_script(AXE_RUN)
+    assert "error" not in result, f"axe failed: {result.get('error')}"
+    violations = result["violations"]
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(json.dumps(violations, indent=2, ensure_ascii=False), encoding="utf-8")
+    blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
+    assert not blocking, (
+        f"{len(blocking)} serious or critical accessibility violation(s); all violations:\n"
+        + json.dumps(violations, indent=2, ensure_ascii=False)
+    )
 
 
 @pytest.fixture(scope="session")

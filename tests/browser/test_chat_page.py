@@ -7,7 +7,6 @@ Screenshots of the conversations go to results/screenshots/ for a person to look
 
 from __future__ import annotations
 
-import json
 from typing import Iterable, List
 
 import pytest
@@ -17,7 +16,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
-from tests.browser.conftest import REPO, ChatPage, assert_no_alert
+from tests.browser.conftest import REPO, ChatPage, assert_accessible, assert_no_alert
 from tests.conftest import app_config
 from webhook import create_app
 from webhook.delivery import deliver
@@ -29,7 +28,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.stack]
 
 SPANISH_PASSPORT = "mi patron tiene mi pasaporte"
 CONVERSATION_KEY = "puente.conversation"
-BLOCKING_IMPACTS = {"serious", "critical"}
 AXE_REPORT = REPO / "results" / "axe-violations.json"
 
 
@@ -175,31 +173,7 @@ def test_quick_exit_leaves_no_trace(chat_page: ChatPage, neutral_site, how: str)
 def test_no_serious_accessibility_violations(chat_page: ChatPage, axe_source: str):
     page = chat_page.open()
     page.say("hi")
-    driver = page.driver
-    driver.execute_script(axe_source)
-    assert driver.execute_script("return typeof window.axe") == "object", "axe-core did not load"
-    result = driver.execute_async_script(
-        """
-        var done = arguments[arguments.length - 1];
-        axe.run(document, {resultTypes: ['violations']}).then(function (r) {
-          done({violations: r.violations.map(function (v) {
-            return {id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
-                    nodes: v.nodes.map(function (n) {
-                      return {target: n.target, html: n.html, summary: n.failureSummary};
-                    })};
-          })});
-        }).catch(function (e) { done({error: String(e)}); });
-        """
-    )
-    assert "error" not in result, f"axe failed: {result.get('error')}"
-    violations = result["violations"]
-    AXE_REPORT.parent.mkdir(parents=True, exist_ok=True)
-    AXE_REPORT.write_text(json.dumps(violations, indent=2, ensure_ascii=False), encoding="utf-8")
-    blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
-    assert not blocking, (
-        f"{len(blocking)} serious or critical accessibility violation(s); all violations:\n"
-        + json.dumps(violations, indent=2, ensure_ascii=False)
-    )
+    assert_accessible(page.driver, axe_source, AXE_REPORT)
 
 
 def test_keyboard_focus_is_never_hidden_by_the_sticky_bars(chat_page: ChatPage):

@@ -15,13 +15,21 @@ from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from tests.browser.conftest import WAIT_SECONDS, ChatPage, assert_no_alert, screenshot
+from tests.browser.conftest import (
+    REPO,
+    WAIT_SECONDS,
+    ChatPage,
+    assert_accessible,
+    assert_no_alert,
+    screenshot,
+)
 from tests.conftest import CONSOLE_PASSWORD, make_account
 from webhook.handoff import Handoffs
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack]
 
 CONVERSATION_KEY = "puente.conversation"
+AXE_REPORTS = REPO / "results" / "axe"
 HOSTILE = "<script>alert(1)</script> my boss has my passport"
 REPLY = "Hi, I am Ana, an advocate. Is it safe to talk now?"
 ANSWER = "yes it is safe, I am alone"
@@ -88,7 +96,7 @@ def send_to_person(page: ChatPage, text: str) -> None:
 
 
 def test_an_advocate_and_a_survivor_talk_through_the_console_live(
-    chat_page: ChatPage, desk_browser, stack
+    chat_page: ChatPage, desk_browser, stack, axe_source
 ):
     suffix = uuid.uuid4().hex[:6]
     ana = make_account(stack.redis_url, f"ana-{suffix}", languages=("en", "es"))
@@ -104,6 +112,7 @@ def test_an_advocate_and_a_survivor_talk_through_the_console_live(
     row = console.find(f'#waiting tr[data-ticket="{ticket_id}"]')
     assert "Web chat" in row.text and "English" in row.text and "(you read it)" in row.text
     screenshot(desk_browser, "console-queue")
+    assert_accessible(desk_browser, axe_source, AXE_REPORTS / "console-queue.json")
     row.find_element(By.TAG_NAME, "a").click()
     console.wait().until(lambda d: d.find_elements(By.ID, "claim"), "no claim button")
     console.find("#claim").click()
@@ -122,6 +131,7 @@ def test_an_advocate_and_a_survivor_talk_through_the_console_live(
     )
     assert desk_browser.execute_script("return window.notReloaded === true")
     screenshot(desk_browser, "console-conversation", full_page=True)
+    assert_accessible(desk_browser, axe_source, AXE_REPORTS / "console-conversation.json")
 
     Select(console.find("#outcome")).select_by_value("resolved")
     console.find("#close").click()
@@ -141,3 +151,4 @@ def test_an_advocate_and_a_survivor_talk_through_the_console_live(
     assert int(today.find_element(By.CSS_SELECTOR, '[data-status="closed"]').text) >= 1
     assert conversation_of(page) not in desk_browser.page_source
     screenshot(desk_browser, "console-supervisor", full_page=True)
+    assert_accessible(desk_browser, axe_source, AXE_REPORTS / "console-supervisor.json")
