@@ -379,3 +379,14 @@ def test_time_to_claim_is_the_median_and_the_nearest_rank_90th_percentile():
     waits = [60.0, 120.0, 180.0, 240.0, 600.0, 30.0, 90.0, 150.0, 210.0, 3600.0]
     assert percentile(waits, 0.9) == 600.0  # 9th of 10 in order
     assert percentile([42.0], 0.9) == 42.0 and percentile([], 0.9) is None
+
+
+def test_the_supervisor_reads_the_audit_log_and_advocates_cannot(ana, sam, handoffs):
+    ticket = handoffs.open("conv-1", "web", "en", "normal", {})
+    handoffs.relay("conv-1", "my secret words")
+    ana.post(f"{ticket_url(ticket)}/claim", ticket_url(ticket))
+    assert ana.client.get("/console/audit").status_code == 403
+    html = page(sam, "/console/audit")
+    claim_rows = [row for row in html.split("<tr>") if ">claim<" in row]
+    assert claim_rows and ">ana<" in claim_rows[0] and ticket.id[:6] in claim_rows[0]
+    assert "my secret words" not in html

@@ -25,7 +25,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from webhook import delivery, sms_channel, stats, turns
+from webhook import delivery, keys, sms_channel, stats, turns
 from webhook.accounts import Account, Accounts, SignInThrottle
 from webhook.audit import AuditLog
 from webhook.content import fill
@@ -209,11 +209,14 @@ def holds(ticket: Ticket, account: Account) -> bool:
 # The queue.
 
 
-def queue_rows(account: Account, language: str = "") -> Dict[str, List[Dict[str, Any]]]:
+def queue_rows(
+    account: Account, language: str = "", waiting: Optional[List[Ticket]] = None
+) -> Dict[str, List[Dict[str, Any]]]:
     """Waiting tickets (danger first) and those the user holds, as the queue shows them."""
     handoffs = services().handoffs
     now = time.time()
-    waiting = [t for t in handoffs.waiting() if shown(t.language, language, account)]
+    waiting = handoffs.waiting() if waiting is None else waiting
+    waiting = [t for t in waiting if shown(t.language, language, account)]
     held = [
         t for t in handoffs.claimed() if t.advocate == account.username or account.is_supervisor
     ]
@@ -255,8 +258,9 @@ def row(ticket: Ticket, account: Account, now: float) -> Dict[str, Any]:
 def queue():
     """The queue: danger first, then oldest; the user's languages marked and filterable."""
     language = request.args.get("language", "")[:12]
-    rows = queue_rows(current_user, language)
-    languages = sorted({t.language for t in services().handoffs.waiting()})
+    waiting = services().handoffs.waiting()
+    rows = queue_rows(current_user, language, waiting)
+    languages = sorted({t.language for t in waiting})
     return render_template("console/queue.html", rows=rows, language=language, languages=languages)
 
 
@@ -280,8 +284,6 @@ def machine_for(ticket: Ticket, account: Account) -> Dict[str, Any]:
 
 def translated(ticket: Ticket, number: int, text: str) -> Optional[str]:
     """The survivor's message number `number` in English, translated once and kept."""
-    from webhook import keys  # the translations live beside the ticket's messages
-
     connection = services().redis
     key = keys.ticket_translations(ticket.id)
     cached = connection.hget(key, str(number))
@@ -296,6 +298,12 @@ def translated(ticket: Ticket, number: int, text: str) -> Optional[str]:
     return english
 
 
+def clock(timestamp: float) -> str:
+    """A time of day in the organisation's time zone (the one its office hours are in)."""
+    zone = ZoneInfo(services().office_hours.zone)
+    return datetime.fromtimestamp(timestamp, zone).strftime("%H:%M")
+
+
 def history(ticket: Ticket, account: Account, after: int = 0) -> List[Dict[str, Any]]:
     """The conversation since the handoff, with translations where the advocate needs them."""
     machine = machine_for(ticket, account)
@@ -307,7 +315,7 @@ def history(ticket: Ticket, account: Account, after: int = 0) -> List[Dict[str, 
             "text": message.get("text", ""),
             "by": message.get("by", ""),
             "original": message.get("original", ""),
-            "time": datetime.fromtimestamp(message.get("at", 0)).strftime("%H:%M"),
+            "time": clock(message.get("at", 0)),
             "translation": "",
         }
         if line["from"] == SYSTEM:
@@ -541,4 +549,7 @@ def audit_page():
     """The newest audit entries."""
     supervisor_required()
     entries = AuditLog(services().redis).recent(300)
-    return render_template("console/audit.html", entries=entries, when=datetime.fromtimestamp)
+    zone = ZoneInfo(services().office_hours.zone)
+    return render_template(
+        "console/audit.html", entries=entries, when=lambda at: datetime.fromtimestamp(at, zone)
+    )
