@@ -302,7 +302,7 @@ def test_the_supervisor_sees_figures_without_numbers_and_advocates_cannot(ana, s
     week = html.split('id="figures-week"')[1]
     assert '<td data-status="waiting">1</td>' in week
     assert '<td data-status="claimed">1</td>' in week
-    for shown in ("2.0 min", "Unpaid wages: 1", "sms: 1", "Español: 1"):
+    for shown in ("2.0 min", "Unpaid wages: 1", "SMS: 1", "Español: 1", "DANGER: 1"):
         assert shown in week
     assert first.id[:6] not in html and "conv-1" not in html
 

@@ -121,6 +121,8 @@ def template_globals() -> Dict[str, Any]:
         "language_name": language_name,
         "topic_name": topic_name,
         "outcome_name": lambda code: words().get(f"outcome_{code}", code),
+        "channel_name": lambda code: words().get(f"channel_{code}", code),
+        "priority_name": lambda code: words().get(f"priority_{code}", code),
     }
 
 

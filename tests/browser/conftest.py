@@ -225,7 +225,7 @@ def screenshot(driver: webdriver.Chrome, name: str, full_page: bool = False) -> 
     size = driver.get_window_size()
     if full_page:
         height = driver.execute_script("return document.documentElement.scrollHeight")
-        driver.set_window_size(size["width"], max(size["height"], height + 120))
+        driver.set_window_size(size["width"], max(size["height"], height + 200))
     try:
         assert driver.save_screenshot(str(path)), f"could not save {path}"
     finally:
