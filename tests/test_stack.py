@@ -124,7 +124,8 @@ def test_rasa_stopped_gives_the_fallback_reply(stack, chat_factory):
     chat = chat_factory("en")
     chat.say("hola buenas tardes como estas")
     with stopped(stack, "rasa"):
-        assert_unavailable_reply(chat.say("me pegaron en el trabajo"), "es", "Lo siento")
+        # Not danger (tests/test_danger.py covers danger with Rasa down): the failure text.
+        assert_unavailable_reply(chat.say("mi patron no me paga desde marzo"), "es", "Lo siento")
     assert "Puente" in " ".join(chat.texts(chat.say("hola")))  # the conversation goes on
 
 
@@ -137,8 +138,9 @@ def test_content_endpoint_stopped_gives_the_fallback_reply(stack, chat_factory):
 def test_action_server_stopped_still_answers(stack, chat_factory):
     chat = chat_factory("en")
     with stopped(stack, "actions"):
-        danger = chat.texts(chat.say("he locked the door and took my phone"))
-        assert "911" in danger[0]
+        danger = chat.say("he locked the door and took my phone")
+        assert "911" in chat.texts(danger)[0]
+        assert danger["handoff"]  # the web layer opened the priority handoff Rasa could not
         # The miss counter lives in the action server; Rasa's own fallback still answers.
-        missed = " ".join(chat.texts(chat.say("qwpoeiruty zxmcnvb")))
+        missed = " ".join(chat.texts(chat_factory("en").say("qwpoeiruty zxmcnvb")))
         assert HOTLINE in missed

@@ -11,6 +11,7 @@ import redis
 from flask import current_app
 
 from webhook.content import ContentStore
+from webhook.danger import DangerWords
 from webhook.handoff import Handoffs
 from webhook.language import Detector, LanguageMemory
 from webhook.language_choice import ChoiceWords
@@ -90,6 +91,11 @@ class Services:
     def choice_words(self) -> ChoiceWords:
         """Words that choose a language, read once from content/languages.yml."""
         return ChoiceWords.load(self.content.root, self.content.languages)
+
+    @cached_property
+    def danger_words(self) -> DangerWords:
+        """Words that mean danger now, in every language (content/directory/danger.yml)."""
+        return DangerWords.load(self.content.root)
 
     @cached_property
     def leave_phrases(self) -> LeavePhrases:

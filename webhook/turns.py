@@ -14,7 +14,7 @@ import redis
 from webhook import keys, language
 from webhook.content import DEFAULT_LANGUAGE
 from webhook.erase import DELETE_COMMAND, erase_conversation
-from webhook.handoff import HANDOFF_COMMAND, Ticket
+from webhook.handoff import HANDOFF_COMMAND, PRIORITY_DANGER, Ticket
 from webhook.language_choice import choice_payload
 from webhook.machine import PIVOT, likely_to_read
 from webhook.office_hours import opening_spec
@@ -24,6 +24,7 @@ from webhook.services import Services
 log = logging.getLogger(__name__)
 
 MENU_PAYLOAD = "/ask_menu"
+DANGER_RESPONSE = "utter_danger_now"  # 911 and the hotline (content/*/safety.yml)
 WEB = "web"
 HANDED_BACK_PAYLOAD = "/handoff_closed"  # actions/handoff.py ActionEndHandoff answers it
 # One turn at a time per conversation, so a handoff opened by one message is seen by the next.
@@ -91,14 +92,21 @@ def handle(
     except redis.RedisError:
         held = False  # Redis is down: answer anyway (the fallback reply says how to reach a person)
     try:
-        if services.leave_phrases.said(said or text):
+        danger = services.danger_words.said(said or text)
+        if not danger and services.leave_phrases.said(said or text):
             left = leave_line(services, conversation_id)
             if left is not None:
                 return left
         ticket = relay_to_advocate(services, conversation_id, said or text)
         if ticket is not None:
-            return Reply(language=hint or DEFAULT_LANGUAGE, relayed=True, handoff=True)
+            relayed = Reply(language=hint or DEFAULT_LANGUAGE, relayed=True, handoff=True)
+            if danger:
+                # The advocate reads it too; meanwhile 911 and the hotline, and the ticket jumps.
+                danger_while_handed_off(services, ticket, relayed)
+            return relayed
         reply = bot_turn(services, conversation_id, text, choice, hint)
+        if danger:
+            put_danger_first(services, reply)
         for command in reply.commands:
             if command.get("puente_command") == HANDOFF_COMMAND:
                 open_handoff(services, conversation_id, channel, reply, command)
@@ -115,6 +123,43 @@ def hand_back(services: Services, ticket: Ticket) -> Reply:
     """After the advocate closes: the bot takes the conversation back and says so."""
     code = ticket.language if ticket.language in services.languages else DEFAULT_LANGUAGE
     return ask_rasa(services, ticket.conversation_id, HANDED_BACK_PAYLOAD, code)
+
+
+def danger_message(services: Services, code: str) -> Dict[str, Any]:
+    """911 and the 24/7 hotline, in the person's language (English when Puente cannot write it)."""
+    code = code if code in services.languages else DEFAULT_LANGUAGE
+    rendered = services.content.response(DANGER_RESPONSE, code)
+    if rendered is None:  # content without it must still never leave someone without 911
+        return unavailable_reply(services, code).messages[0]
+    return rendered
+
+
+def put_danger_first(services: Services, reply: Reply) -> None:
+    """Unless Rasa already answered as to danger: 911 first, and a priority handoff."""
+    if any(c.get("priority") == PRIORITY_DANGER for c in reply.commands):
+        return  # Rasa recognised it: its reply starts with the same text
+    first = danger_message(services, reply.language)
+    # Rasa down: the danger text already says how to reach a person, and the handoff opens here.
+    reply.messages = [first] if reply.fallback else [first, *reply.messages]
+    reply.commands.append(
+        {"puente_command": HANDOFF_COMMAND, "priority": PRIORITY_DANGER, "summary": {}}
+    )
+    log.warning("danger recognised here, not by rasa", extra={"fallback": reply.fallback})
+
+
+def danger_while_handed_off(services: Services, ticket_id: str, reply: Reply) -> None:
+    """A person has the chat: raise the ticket to danger and answer with 911 and the hotline."""
+    try:
+        ticket = services.handoffs.get(ticket_id)
+        if ticket is not None:
+            reply.language = ticket.language
+            services.handoffs.open(
+                ticket.conversation_id, ticket.channel, ticket.language, PRIORITY_DANGER, {}
+            )
+    except redis.RedisError:
+        log.error("could not raise the handoff to danger: redis unavailable")
+    # No "talk to a person" button: a person already has the chat.
+    reply.messages = [{"text": danger_message(services, reply.language)["text"], "buttons": []}]
 
 
 def leave_line(services: Services, conversation_id: str) -> Optional[Reply]:
