@@ -129,3 +129,18 @@ def test_danger_while_a_person_has_the_chat_reaches_them_and_gets_911(app_withou
 )
 def test_a_rights_question_is_not_an_alarm(words, text):
     assert not words.said(text)
+
+
+def test_911_is_said_once_when_rasa_knew_but_could_not_open_the_ticket(app_without_rasa):
+    from webhook.services import services
+    from webhook.turns import Reply, danger_message, put_danger_first
+
+    with app_without_rasa.app_context():
+        said_by_rasa = danger_message(services(), "es")
+        reply = Reply(language="es", messages=[said_by_rasa])  # no command: actions were down
+        put_danger_first(services(), reply)
+        assert reply.messages == [said_by_rasa]
+        assert reply.commands[0]["priority"] == PRIORITY_DANGER
+        missed = Reply(language="es", messages=[{"text": "¿Algo más?", "buttons": []}])
+        put_danger_first(services(), missed)
+        assert [m["text"] for m in missed.messages] == [said_by_rasa["text"], "¿Algo más?"]

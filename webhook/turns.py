@@ -139,8 +139,12 @@ def put_danger_first(services: Services, reply: Reply) -> None:
     if any(c.get("priority") == PRIORITY_DANGER for c in reply.commands):
         return  # Rasa recognised it: its reply starts with the same text
     first = danger_message(services, reply.language)
-    # Rasa down: the danger text already says how to reach a person, and the handoff opens here.
-    reply.messages = [first] if reply.fallback else [first, *reply.messages]
+    if reply.fallback:
+        # Rasa down: the danger text already says how to reach a person; the handoff opens here.
+        reply.messages = [first]
+    elif not reply.messages or reply.messages[0]["text"] != first["text"]:
+        # The same text first: Rasa knew, but the action server that opens the ticket is down.
+        reply.messages = [first, *reply.messages]
     reply.commands.append(
         {"puente_command": HANDOFF_COMMAND, "priority": PRIORITY_DANGER, "summary": {}}
     )
