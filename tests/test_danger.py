@@ -144,3 +144,17 @@ def test_911_is_said_once_when_rasa_knew_but_could_not_open_the_ticket(app_witho
         missed = Reply(language="es", messages=[{"text": "¿Algo más?", "buttons": []}])
         put_danger_first(services(), missed)
         assert [m["text"] for m in missed.messages] == [said_by_rasa["text"], "¿Algo más?"]
+
+
+def test_the_word_index_finds_exactly_what_trying_every_term_finds(words):
+    from webhook.language_choice import matchable
+
+    texts = [
+        text
+        for language in heldout_languages()
+        for text, _ in examples(REPO / "tests" / "nlu" / f"heldout_{language}.yml")
+    ]
+    for text in texts:
+        tokens = matchable(text).split()
+        every_term = any(t.found_in(tokens) for terms in words.terms.values() for t in terms)
+        assert words.said(text) == every_term, text
