@@ -174,3 +174,21 @@ def test_claimed_tickets_are_listed_until_closed(handoffs):
     assert [t.id for t in handoffs.claimed()] == [first.id, second.id]
     handoffs.close(first.id, "ana", "resolved")
     assert [t.id for t in handoffs.claimed()] == [second.id]
+
+
+def test_deleting_the_conversation_deletes_its_tickets_and_what_they_say(handoffs, db):
+    from webhook.erase import erase_conversation
+
+    first = handoffs.open("conv-del", "web", "es", "normal", {"need": "housing"})
+    handoffs.relay("conv-del", "mi patron me amenaza")
+    handoffs.claim(first.id, "ana")
+    handoffs.close(first.id, "ana", "referred")
+    second = handoffs.open("conv-del", "web", "es", "danger", {})
+    db.hset(keys.ticket_translations(second.id), "0", "my boss threatens me")
+    other = handoffs.open("conv-other", "web", "en", "normal", {})
+    assert erase_conversation(db, "conv-del")
+    for ticket_id in (first.id, second.id):
+        assert not any(db.exists(key) for key in keys.about_ticket(ticket_id))
+        assert not any(db.zscore(listing, ticket_id) for listing in keys.ticket_lists())
+    assert [t.id for t in handoffs.waiting()] == [other.id]  # nobody else's is touched
+    assert not list(db.scan_iter(match="*conv-del*"))

@@ -15,9 +15,18 @@ DELETE_COMMAND = {"puente_command": "delete_conversation"}
 
 
 def erase_conversation(connection: redis.Redis, conversation_id: str) -> bool:
-    """Delete the tracker, its lock and the language memory; True when Redis confirmed it."""
+    """Delete every key about the conversation, its handoff tickets too; True when Redis did."""
     try:
-        connection.delete(*keys.about_conversation(conversation_id))
+        tickets = [
+            raw.decode() for raw in connection.smembers(keys.conversation_tickets(conversation_id))
+        ]
+        with connection.pipeline() as pipe:
+            for ticket_id in tickets:
+                pipe.delete(*keys.about_ticket(ticket_id))
+                for listing in keys.ticket_lists():
+                    pipe.zrem(listing, ticket_id)
+            pipe.delete(*keys.about_conversation(conversation_id))
+            pipe.execute()
     except redis.RedisError:
         log.error("conversation erase failed: redis unavailable")
         return False

@@ -171,6 +171,8 @@ class Handoffs:
         pipe.expire(keys.ticket(ticket_id), self.ttl)
         pipe.set(keys.handoff(conversation_id), ticket_id, ex=self.ttl)
         pipe.zadd(keys.handoff_queue(), {ticket_id: score})
+        pipe.sadd(keys.conversation_tickets(conversation_id), ticket_id)
+        pipe.expire(keys.conversation_tickets(conversation_id), self.ttl)
         pipe.zadd(keys.handoff_log(), {ticket_id: now})
         pipe.zremrangebyscore(keys.handoff_log(), "-inf", now - self.ttl)
         pipe.expire(keys.handoff_log(), self.ttl)

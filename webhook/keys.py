@@ -78,6 +78,21 @@ def ticket_messages(ticket_id: str) -> str:
     return f"{PREFIX}:ticket:{ticket_id}:messages"
 
 
+def conversation_tickets(conversation_id: str) -> str:
+    """Set of every handoff ticket a conversation opened, so deleting it reaches them all."""
+    return f"{PREFIX}:tickets:{conversation_id}"
+
+
+def about_ticket(ticket_id: str) -> List[str]:
+    """Every key holding what one handoff ticket says (erased with its conversation)."""
+    return [ticket(ticket_id), ticket_messages(ticket_id), ticket_translations(ticket_id)]
+
+
+def ticket_lists() -> List[str]:
+    """The sorted sets that list tickets (a deleted ticket leaves each)."""
+    return [handoff_queue(), handoff_claimed(), handoff_log()]
+
+
 def handoff_queue() -> str:
     """Sorted set of waiting tickets, danger first, then oldest first."""
     return f"{PREFIX}:handoff:queue"
@@ -133,4 +148,5 @@ def about_conversation(conversation_id: str) -> List[str]:
         sms_choices(conversation_id),
         handoff(conversation_id),
         web_outbox(conversation_id),
+        conversation_tickets(conversation_id),
     ]
