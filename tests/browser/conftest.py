@@ -81,24 +81,25 @@ def start_chromium(profile_dir: Path, width: int, height: int) -> webdriver.Chro
     return driver
 
 
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
-    """A headless Chromium the size of a small phone: the survivor's."""
-    driver = start_chromium(tmp_path / "phone-profile", PHONE_WIDTH, PHONE_HEIGHT)
+def running_chromium(profile_dir: Path, width: int, height: int) -> Iterator[webdriver.Chrome]:
+    """A fixture's Chromium: started, handed over, always quit."""
+    driver = start_chromium(profile_dir, width, height)
     try:
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
+    """A headless Chromium the size of a small phone: the survivor's."""
+    yield from running_chromium(tmp_path / "phone-profile", PHONE_WIDTH, PHONE_HEIGHT)
 
 
 @pytest.fixture
 def desk_browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
     """A headless Chromium the size of a laptop screen: the advocate's."""
-    driver = start_chromium(tmp_path / "desk-profile", DESK_WIDTH, DESK_HEIGHT)
-    try:
-        yield driver
-    finally:
-        driver.quit()
+    yield from running_chromium(tmp_path / "desk-profile", DESK_WIDTH, DESK_HEIGHT)
 
 
 class ChatPage:
