@@ -1,4 +1,4 @@
-"""Rasa tracker and lock stores configured from REDIS_URL, expiring after the retention."""
+"""Rasa tracker and lock stores configured from REDIS_URL: trackers encrypted, expiring."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ from typing import Any, Dict, Optional
 from rasa.core.lock_store import RedisLockStore
 from rasa.core.tracker_store import RedisTrackerStore
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
 from redis.connection import parse_url
+
+from bot.sealing import Sealer, sealer_from_environment
 
 DEFAULT_REDIS_URL = "redis://localhost:6379/0"
 DEFAULT_RETENTION_DAYS = 30
@@ -37,12 +40,19 @@ def retention_seconds() -> int:
 
 
 class UrlRedisTrackerStore(RedisTrackerStore):
-    """Rasa's Redis tracker store, reading REDIS_URL and expiring trackers after the retention."""
+    """Rasa's Redis tracker store from REDIS_URL; trackers encrypted, expiring after retention."""
 
-    def __init__(self, domain: Domain, host: Optional[str] = None, **kwargs: Any) -> None:
-        """Ignore endpoint host/port; the deployment's REDIS_URL decides."""
+    def __init__(
+        self,
+        domain: Domain,
+        host: Optional[str] = None,
+        sealer: Optional[Sealer] = None,
+        **kwargs: Any,
+    ) -> None:
+        """Ignore endpoint host/port (REDIS_URL decides); PUENTE_DATA_KEYS must be set."""
         for key in ("port", "db", "username", "password", "use_ssl", "record_exp", "key_prefix"):
             kwargs.pop(key, None)
+        self.sealer = sealer or sealer_from_environment()
         super().__init__(
             domain,
             record_exp=retention_seconds(),
@@ -50,6 +60,17 @@ class UrlRedisTrackerStore(RedisTrackerStore):
             **redis_kwargs(),
             **kwargs,
         )
+
+    def serialise_tracker(self, tracker: DialogueStateTracker) -> str:  # type: ignore[override]
+        """The tracker's JSON, encrypted: a copy of Redis shows no message and no slot."""
+        return self.sealer.seal(super().serialise_tracker(tracker)).decode()
+
+    def deserialise_tracker(self, sender_id: str, serialised_tracker: Any) -> DialogueStateTracker:
+        """The tracker; a fresh one when no current key opens it (a key retired too early)."""
+        opened = self.sealer.open(serialised_tracker)
+        if opened is None:
+            return self.init_tracker(sender_id)
+        return super().deserialise_tracker(sender_id, opened)
 
 
 class UrlRedisLockStore(RedisLockStore):

@@ -17,9 +17,9 @@ import psutil
 import requests
 from twilio.request_validator import RequestValidator
 
+from bot.sealing import new_key
 from scripts.model import PROJECT_ARGS, REPO, ensure_model, rasa_command, rasa_env
 from scripts.stack import Stack
-from webhook.phones import new_encryption_key
 
 MESSAGES = [
     "hi",
@@ -107,7 +107,8 @@ def bench_sms_env() -> dict:
     return {
         "TWILIO_AUTH_TOKEN": "bench-" + secrets.token_hex(8),
         "PUENTE_SMS_HASH_KEY": secrets.token_hex(32),
-        "PUENTE_SMS_ENCRYPTION_KEY": new_encryption_key(),
+        "PUENTE_SMS_ENCRYPTION_KEY": new_key(),
+        "PUENTE_DATA_KEYS": new_key(),
         "PUENTE_SMS_RATE_LIMIT": "100000",
     }
 

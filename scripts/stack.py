@@ -23,8 +23,8 @@ from typing import Callable, Dict, List, Optional
 import redis
 import requests
 
+from bot.sealing import new_key
 from scripts.model import REPO, ensure_model, rasa_command, rasa_env
-from webhook.phones import new_encryption_key
 
 READY_TIMEOUT_SECONDS = 120
 POLL_SECONDS = 0.25
@@ -323,7 +323,8 @@ def development_settings(run_dir: Path) -> Dict[str, str]:
     made = {
         "TWILIO_AUTH_TOKEN": lambda: "dev-" + secrets.token_hex(16),
         "PUENTE_SMS_HASH_KEY": lambda: secrets.token_hex(32),
-        "PUENTE_SMS_ENCRYPTION_KEY": new_encryption_key,
+        "PUENTE_SMS_ENCRYPTION_KEY": new_key,
+        "PUENTE_DATA_KEYS": new_key,
         "PUENTE_SECRET_KEY": lambda: secrets.token_hex(32),
         DEV_CONSOLE_SECRET: lambda: secrets.token_urlsafe(12),
     }

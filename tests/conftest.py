@@ -20,6 +20,7 @@ import requests
 import yaml
 from twilio.request_validator import RequestValidator
 
+from bot.sealing import Sealer
 from scripts.model import REPO, ensure_model
 from scripts.stack import Stack, free_port, redis_ok, redis_server_binary
 from webhook import create_app
@@ -37,6 +38,10 @@ SMS_ENV = {
     "PUENTE_SMS_RATE_LIMIT": str(SMS_RATE_LIMIT),
     "PUENTE_SMS_SIMULATOR": "1",
 }
+# Encrypts conversation text at rest in every process (bot/sealing.py); tests open it with SEALER.
+DATA_KEY = "dGVzdC1kYXRhLWtleS1mb3ItcHVlbnRlLXRlc3RzISE="
+DATA_ENV = {"PUENTE_DATA_KEYS": DATA_KEY}
+SEALER = Sealer(DATA_KEY)
 # Fictional local providers (never used unless PUENTE_DIRECTORY_FILE names them).
 EXAMPLE_DIRECTORY = REPO / "content" / "directory" / "example_local.csv"
 NEUTRAL_PAGE = b"<!doctype html><html lang='en'><title>Weather</title><h1>Weather today</h1></html>"
@@ -104,7 +109,7 @@ def handoffs(db: redis.Redis):
     """Handoff tickets in the emptied Redis, kept an hour."""
     from webhook.handoff import Handoffs
 
-    return Handoffs(db, HANDOFF_TTL)
+    return Handoffs(db, HANDOFF_TTL, SEALER)
 
 
 @pytest.fixture(scope="session")
@@ -183,6 +188,7 @@ def stack(
             "PUENTE_OFFICE_HOURS": "24/7",  # after-hours answers: tests/test_handoff.py
             "PUENTE_SECURE_COOKIES": "0",  # the console over plain HTTP on loopback
             **SMS_ENV,
+            **DATA_ENV,
         },
     )
     the_stack.start()
@@ -330,6 +336,7 @@ def app_config(redis_url: str, tmp_path: Path, **extra: Any) -> Dict[str, Any]:
         "RASA_TIMEOUT_SECONDS": 2,
         "ORG_NAME": "Test Org",
         "TRANSLATION_DIR": "",  # no models: a developer's installed ones must not change tests
+        "DATA_KEYS": DATA_KEY,
         **extra,
     }
 

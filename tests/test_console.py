@@ -17,14 +17,15 @@ from tests.conftest import (
     MACHINE_FROM_ENGLISH,
     MACHINE_LANGUAGE,
     MACHINE_TO_ENGLISH,
+    SEALER,
     csrf_token,
     make_account,
 )
 from webhook import keys
 from webhook.accounts import MAX_FAILED_PER_ACCOUNT
 from webhook.audit import AuditLog
-from webhook.delivery import WebOutbox
 from webhook.handoff import Handoffs
+from webhook.web_outbox import WebOutbox
 
 TTL = HANDOFF_TTL
 
@@ -207,10 +208,10 @@ def test_the_advocate_reads_the_summary_and_history_and_the_reply_reaches_the_we
         assert shown in html
     greeting = "Hola, soy Ana. ¿Estás a salvo?"
     ana.post(f"{ticket_url(ticket)}/reply", ticket_url(ticket), text=greeting)
-    outbox = WebOutbox(db, TTL).since("conv-web", 0)
+    outbox = WebOutbox(db, TTL, SEALER).since("conv-web", 0)
     assert [m["text"] for m in outbox] == ["Hola, soy Ana. ¿Estás a salvo?"]
     ana.post(f"{ticket_url(ticket)}/note", ticket_url(ticket), note="Call back after 6pm")
-    assert len(WebOutbox(db, TTL).since("conv-web", 0)) == 1  # a note is never sent
+    assert len(WebOutbox(db, TTL, SEALER).since("conv-web", 0)) == 1  # a note is never sent
     live = ana.client.get(f"/console/api/tickets/{ticket.id}/messages?after=1").get_json()
     assert [(m["from"], m["text"]) for m in live["messages"]] == [
         ("system", "Claimed"),
@@ -234,13 +235,13 @@ def test_a_reply_to_an_sms_conversation_goes_through_the_outbound_module(
     sms = app.extensions[SMS]
     conversation = sms.vault.conversation_id("+15551234567")
     sms.vault.remember(conversation, "+15551234567", TTL)
-    ticket = Handoffs(db, TTL).open(conversation, "sms", "en", "normal", {})
+    ticket = Handoffs(db, TTL, SEALER).open(conversation, "sms", "en", "normal", {})
     make_account(redis_url, "ana")
     ana = ConsoleClient(app.test_client())
     ana.sign_in("ana")
     ana.post(f"{ticket_url(ticket)}/claim", ticket_url(ticket))
     ana.post(f"{ticket_url(ticket)}/reply", ticket_url(ticket), text="Hi, this is Ana.")
-    outbox = [json.loads(raw) for raw in db.lrange(keys.sms_outbox(), 0, -1)]
+    outbox = [SEALER.open_json(raw) for raw in db.lrange(keys.sms_outbox(), 0, -1)]
     assert [e["body"] for e in outbox if e["conversation"] == conversation] == ["Hi, this is Ana."]
     assert "+15551234567" not in page(ana, ticket_url(ticket))  # never shown in the console
 
@@ -262,10 +263,10 @@ def test_closing_hands_back_to_the_bot_which_tells_the_person(ana, handoffs, db,
     assert closed.status == "closed" and closed.outcome == "referred"
     assert handoffs.relay("conv-web", "hello again") is None  # the bot has it back
     # No Rasa behind this app: the person still gets a message with a way to a person and 911.
-    sent = WebOutbox(db, TTL).since("conv-web", 0)
+    sent = WebOutbox(db, TTL, SEALER).since("conv-web", 0)
     assert sent and sent[-1]["text"] == content.ui_text("service_unavailable", "en")
     reply = ana.post(f"{ticket_url(ticket)}/reply", ticket_url(ticket), text="late")
-    assert reply.status_code == 302 and len(WebOutbox(db, TTL).since("conv-web", 0)) == 1
+    assert reply.status_code == 302 and len(WebOutbox(db, TTL, SEALER).since("conv-web", 0)) == 1
 
 
 def test_a_language_the_advocate_does_not_read_is_machine_translated_both_ways(ben, handoffs, db):
@@ -276,7 +277,7 @@ def test_a_language_the_advocate_does_not_read_is_machine_translated_both_ways(b
     assert "मेरो पासपोर्ट" in html  # the original, always
     assert "Machine translation (may be wrong)" in html and MACHINE_TO_ENGLISH in html
     ben.post(f"{ticket_url(ticket)}/reply", ticket_url(ticket), text="Are you safe now?")
-    sent = WebOutbox(db, TTL).since("conv-ne", 0)[-1]["text"]
+    sent = WebOutbox(db, TTL, SEALER).since("conv-ne", 0)[-1]["text"]
     assert MACHINE_FROM_ENGLISH in sent and "Are you safe now?" not in sent
     kept = handoffs.messages(ticket.id)[-1]
     assert kept["original"] == "Are you safe now?" and kept["text"] == sent

@@ -7,7 +7,6 @@ requests. Twilio's REST API is the one thing faked: outbound texts land in the S
 
 from __future__ import annotations
 
-import json
 import uuid
 
 import pytest
@@ -17,6 +16,7 @@ import requests
 from tests.conftest import (
     CONSOLE_PASSWORD,
     HTTP_TIMEOUT,
+    SEALER,
     SMS_ENV,
     csrf_token,
     make_account,
@@ -66,13 +66,13 @@ class Advocate:
 
 def sms_sent_to(connection: redis.Redis, conversation_id: str) -> list:
     """What Puente texted this conversation outside a reply (the development outbox)."""
-    entries = [json.loads(raw) for raw in connection.lrange(keys.sms_outbox(), 0, -1)]
+    entries = [SEALER.open_json(raw) for raw in connection.lrange(keys.sms_outbox(), 0, -1)]
     return [e["body"] for e in entries if e["conversation"] == conversation_id]
 
 
 def test_an_sms_survivor_talks_with_an_advocate_then_the_bot_again(stack, phone_factory, content):
     connection = redis.Redis.from_url(stack.redis_url)
-    handoffs = Handoffs(connection, 3600)
+    handoffs = Handoffs(connection, 3600, SEALER)
     username = f"ana-{uuid.uuid4().hex[:6]}"
     make_account(stack.redis_url, username, languages=("en",))
     phone = phone_factory()

@@ -11,12 +11,12 @@ from typing import List
 
 import pytest
 
-from tests.conftest import HANDOFF_TTL, REPO, SMS_APP_CONFIG, app_config
+from tests.conftest import HANDOFF_TTL, REPO, SEALER, SMS_APP_CONFIG, app_config
 from tests.nlu_eval import examples, heldout_languages
 from webhook import create_app
 from webhook.danger import DangerWords, Term
-from webhook.delivery import WebOutbox
 from webhook.handoff import PRIORITY_DANGER, Handoffs
+from webhook.web_outbox import WebOutbox
 
 LANGUAGES = ["en", "es", "fr", "ht", "id", "pt", "tl", "vi", "zh"]
 DANGER_FILES = REPO / "tests" / "language"
@@ -81,7 +81,7 @@ def app_without_rasa(redis_url, tmp_path, db):
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_with_rasa_down_danger_gets_911_first_and_a_priority_ticket(app_without_rasa, db, language):
     client = app_without_rasa.test_client()
-    handoffs = Handoffs(db, HANDOFF_TTL)
+    handoffs = Handoffs(db, HANDOFF_TTL, SEALER)
     for text in danger_messages(language):
         conversation = client.post("/api/chat/start").get_json()["conversation_id"]
         answer = client.post(
@@ -98,11 +98,11 @@ def test_with_rasa_down_danger_by_sms_gets_911_in_the_first_text(app_without_ras
 
     texts = Texter(app_without_rasa.test_client()).text("el patron esta afuera con un machete")
     assert "911" in texts[0]
-    assert Handoffs(db, HANDOFF_TTL).waiting()[0].priority == PRIORITY_DANGER
+    assert Handoffs(db, HANDOFF_TTL, SEALER).waiting()[0].priority == PRIORITY_DANGER
 
 
 def test_danger_while_a_person_has_the_chat_reaches_them_and_gets_911(app_without_rasa, db):
-    handoffs = Handoffs(db, HANDOFF_TTL)
+    handoffs = Handoffs(db, HANDOFF_TTL, SEALER)
     client = app_without_rasa.test_client()
     conversation = client.post("/api/chat/start").get_json()["conversation_id"]
     ticket = handoffs.open(conversation, "web", "es", "normal", {})
@@ -115,7 +115,7 @@ def test_danger_while_a_person_has_the_chat_reaches_them_and_gets_911(app_withou
     assert answer["messages"][0]["buttons"] == []  # a person already has the chat
     assert handoffs.messages(ticket.id)[-1]["text"] == "ya llego, tiene un cuchillo"
     assert handoffs.get(ticket.id).priority == PRIORITY_DANGER
-    assert WebOutbox(db, HANDOFF_TTL).since(conversation, 0) == []  # nothing else was sent
+    assert WebOutbox(db, HANDOFF_TTL, SEALER).since(conversation, 0) == []  # nothing else was sent
 
 
 @pytest.mark.parametrize(

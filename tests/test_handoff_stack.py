@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis
 import requests
 
-from tests.conftest import SMS_APP_CONFIG, app_config, text_of
+from tests.conftest import SEALER, SMS_APP_CONFIG, app_config, text_of
 from webhook import create_app, keys
 from webhook.delivery import deliver
 from webhook.handoff import Handoffs
@@ -24,7 +23,7 @@ CONCURRENT_MESSAGES = 20
 
 @pytest.fixture
 def handoffs(stack):
-    return Handoffs(redis.Redis.from_url(stack.redis_url), 3600)
+    return Handoffs(redis.Redis.from_url(stack.redis_url), 3600, SEALER)
 
 
 def ticket_of(handoffs, conversation_id):
@@ -143,7 +142,7 @@ def test_bot_after_a_handoff_reaches_an_sms_conversation_through_the_outbound_mo
         svc = services()
         back = hand_back(svc, closed)
         assert deliver(svc, sms_channel(), closed.conversation_id, "sms", "en", back.messages)
-    outbox = [json.loads(raw) for raw in handoffs.redis.lrange(keys.sms_outbox(), 0, -1)]
+    outbox = [SEALER.open_json(raw) for raw in handoffs.redis.lrange(keys.sms_outbox(), 0, -1)]
     mine = [e["body"] for e in outbox if e["conversation"] == closed.conversation_id]
     assert mine and mine[0].startswith(text_of(content, "utter_handoff_closed", "en"))
 

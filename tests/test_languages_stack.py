@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import List
 
 import pytest
 import redis
 
-from tests.conftest import MACHINE_FROM_ENGLISH, MACHINE_LANGUAGE, MACHINE_TO_ENGLISH
+from tests.conftest import MACHINE_FROM_ENGLISH, MACHINE_LANGUAGE, MACHINE_TO_ENGLISH, SEALER
 from webhook import keys
 from webhook.content import ContentStore
 
@@ -25,7 +24,7 @@ def written(content: ContentStore, name: str, language: str) -> str:
 
 def tracker_events(redis_url: str, conversation_id: str) -> List[dict]:
     stored = redis.Redis.from_url(redis_url).get(keys.rasa_tracker(conversation_id))
-    return json.loads(stored)["events"]
+    return SEALER.open_json(stored)["events"]
 
 
 @pytest.mark.parametrize(

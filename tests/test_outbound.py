@@ -11,7 +11,7 @@ import redis
 from twilio.http import HttpClient
 from twilio.http.response import Response
 
-from tests.conftest import SMS_ENV
+from tests.conftest import SEALER, SMS_ENV
 from webhook import keys
 from webhook.outbound import OUTBOX_STATUS, Outbound, OutboundRefused, twilio_client
 from webhook.phones import PhoneVault
@@ -57,7 +57,7 @@ def vault(db) -> PhoneVault:
 
 @pytest.fixture
 def state(db) -> SmsState:
-    return SmsState(db, RETENTION)
+    return SmsState(db, RETENTION, SEALER)
 
 
 def known_conversation(vault: PhoneVault, address: str) -> str:

@@ -9,7 +9,7 @@ from typing import List
 import pytest
 import redis
 
-from tests.conftest import SMS_ENV, SMS_RATE_LIMIT, Phone
+from tests.conftest import SEALER, SMS_ENV, SMS_RATE_LIMIT, Phone
 from webhook import keys
 from webhook.phones import PhoneVault
 from webhook.segments import encoding, segments
@@ -35,7 +35,7 @@ def user_texts(db: redis.Redis, conversation: str) -> List[str]:
     """What Rasa's tracker in Redis says the person wrote, in order."""
     stored = db.get(keys.rasa_tracker(conversation))
     assert stored is not None, "Rasa has no tracker for this conversation"
-    events = json.loads(stored)["events"]
+    events = SEALER.open_json(stored)["events"]
     return [e["text"] for e in events if e["event"] == "user"]
 
 

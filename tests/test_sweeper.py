@@ -9,13 +9,13 @@ import time
 import pytest
 
 from scripts.stack import free_port
-from tests.conftest import HANDOFF_TTL, SMS_APP_CONFIG, app_config
+from tests.conftest import HANDOFF_TTL, SEALER, SMS_APP_CONFIG, app_config
 from webhook import create_app, keys
-from webhook.delivery import WebOutbox
 from webhook.handoff import WAITING
 from webhook.services import EXTENSION, Services
 from webhook.sms_channel import EXTENSION as SMS
 from webhook.sweeper import STILL_WAITING_EVENT, STILL_WAITING_TEXT, run_forever, sweep
+from webhook.web_outbox import WebOutbox
 
 TTL = HANDOFF_TTL
 LIMIT = 600
@@ -44,7 +44,7 @@ def services(app) -> Services:
 
 def web_sent(db, conversation_id: str):
     """What a web chat page would fetch from the conversation's outbox."""
-    return WebOutbox(db, TTL).since(conversation_id, 0)
+    return WebOutbox(db, TTL, SEALER).since(conversation_id, 0)
 
 
 def still_waiting(content, language: str):
@@ -146,7 +146,7 @@ def test_an_sms_ticket_is_updated_through_the_outbound_module(
     caplog.set_level("INFO")
     assert sweep(services, sms, LIMIT, now=LATE) == 1
     assert sweep(services, sms, LIMIT, now=LATE + 60) == 0
-    outbox = [json.loads(raw) for raw in db.lrange(keys.sms_outbox(), 0, -1)]
+    outbox = [SEALER.open_json(raw) for raw in db.lrange(keys.sms_outbox(), 0, -1)]
     text = content.ui_text(STILL_WAITING_TEXT, "vi")
     assert [e["body"] for e in outbox if e["conversation"] == conversation] == [text]
     assert web_sent(db, conversation) == []

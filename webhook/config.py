@@ -21,6 +21,8 @@ def from_environment() -> Dict[str, Any]:
         "CONTENT_DIR": env.get("PUENTE_CONTENT_DIR", str(REPO_ROOT / "content")),
         "CONTENT_RELOAD_SECONDS": float(env.get("PUENTE_CONTENT_RELOAD_SECONDS", "2")),
         "RETENTION_DAYS": int(env.get("PUENTE_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)),
+        # Fernet keys, newest first, encrypting conversation text in Redis (docs/SECURITY.md).
+        "DATA_KEYS": env.get("PUENTE_DATA_KEYS", ""),
         "ORG_NAME": env.get("PUENTE_ORG_NAME", ""),
         "QUICK_EXIT_URL": env.get("PUENTE_QUICK_EXIT_URL", "https://www.weather.gov/"),
         "MAX_MESSAGE_CHARS": int(env.get("PUENTE_MAX_MESSAGE_CHARS", "1000")),

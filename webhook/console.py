@@ -285,16 +285,16 @@ def machine_for(ticket: Ticket, account: Account) -> Dict[str, Any]:
 
 
 def translated(ticket: Ticket, number: int, text: str) -> Optional[str]:
-    """The survivor's message number `number` in English, translated once and kept."""
-    connection = services().redis
+    """The survivor's message number `number` in English, translated once and kept encrypted."""
+    connection, sealer = services().redis, services().sealer
     key = keys.ticket_translations(ticket.id)
-    cached = connection.hget(key, str(number))
+    cached = sealer.open(connection.hget(key, str(number)))
     if cached is not None:
-        return cached.decode()
+        return cached
     english = services().machine.to_english(text, ticket.language)
     if english is not None:
         with connection.pipeline() as pipe:
-            pipe.hset(key, str(number), english)
+            pipe.hset(key, str(number), sealer.seal(english))
             pipe.expire(key, services().retention_seconds)
             pipe.execute()
     return english

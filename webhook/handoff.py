@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from dataclasses import dataclass
@@ -10,6 +9,7 @@ from typing import Any, Dict, List, Optional
 
 import redis
 
+from bot.sealing import Sealer
 from webhook import keys
 
 # Rasa's action server sends this (actions/handoff.py HANDOFF_COMMAND) to ask for a person.
@@ -25,6 +25,8 @@ NOTE = "note"  # an advocate's private note: kept with the ticket, never sent
 # Danger sorts before any normal ticket: its queue score is its time minus this (~30 years).
 DANGER_HEAD_START_SECONDS = 1_000_000_000
 MAX_RELAYED_CHARS = 2000
+# A message no current key opens (a key retired too early) still takes its place in the history.
+UNREADABLE = {"from": "system", "text": ""}
 
 # Appends to the open ticket only if the conversation is still handed off, in one step: a message
 # is either the advocate's or Rasa's, never both and never neither.
@@ -92,8 +94,8 @@ class Ticket:
     updated_at: Optional[float] = None  # when the survivor was told it still waits (sweeper.py)
 
     @classmethod
-    def from_hash(cls, ticket_id: str, fields: Dict[bytes, bytes]) -> "Ticket":
-        """A ticket from its Redis hash."""
+    def from_hash(cls, ticket_id: str, fields: Dict[bytes, bytes], sealer: Sealer) -> "Ticket":
+        """A ticket from its Redis hash (the summary is encrypted)."""
         get = {k.decode(): v.decode() for k, v in fields.items()}
         return cls(
             id=ticket_id,
@@ -103,7 +105,7 @@ class Ticket:
             priority=get["priority"],
             status=get["status"],
             created_at=float(get["created_at"]),
-            summary=json.loads(get.get("summary", "{}")),
+            summary=sealer.open_json(get.get("summary"), {}),
             advocate=get.get("advocate", ""),
             claimed_at=float(get["claimed_at"]) if get.get("claimed_at") else None,
             closed_at=float(get["closed_at"]) if get.get("closed_at") else None,
@@ -112,19 +114,20 @@ class Ticket:
         )
 
 
-def message_record(sender: str, text: str, at: float, **extra: str) -> str:
-    """One message of a handoff, as stored; `extra` says who wrote it or what was sent."""
-    record = {"from": sender, "text": text[:MAX_RELAYED_CHARS], "at": at}
+def message_record(sender: str, text: str, at: float, **extra: str) -> Dict[str, Any]:
+    """One message of a handoff; `extra` says who wrote it or what was sent."""
+    record: Dict[str, Any] = {"from": sender, "text": text[:MAX_RELAYED_CHARS], "at": at}
     record.update({name: value[:MAX_RELAYED_CHARS] for name, value in extra.items() if value})
-    return json.dumps(record, ensure_ascii=False)
+    return record
 
 
 class Handoffs:
     """Tickets and the handoff state of each conversation; the connection is passed in."""
 
-    def __init__(self, connection: redis.Redis, ttl_seconds: int) -> None:
+    def __init__(self, connection: redis.Redis, ttl_seconds: int, sealer: Sealer) -> None:
         self.redis = connection
         self.ttl = ttl_seconds
+        self.sealer = sealer  # messages and summaries are encrypted at rest
         self._relay = connection.register_script(RELAY_SCRIPT)
         self._claim = connection.register_script(CLAIM_SCRIPT)
         self._close = connection.register_script(CLOSE_SCRIPT)
@@ -163,7 +166,7 @@ class Handoffs:
             "priority": priority,
             "status": WAITING,
             "created_at": now,
-            "summary": json.dumps(summary),
+            "summary": self.sealer.seal_json(summary),
         }
         score = now - (DANGER_HEAD_START_SECONDS if priority == PRIORITY_DANGER else 0)
         pipe = self.redis.pipeline(transaction=True)
@@ -189,16 +192,16 @@ class Handoffs:
         """Adds the survivor's message to the open ticket; None when the bot has it."""
         now = time.time() if now is None else now
         prefix, suffix = keys.ticket_messages("\x00").split("\x00")
+        record = self.sealer.seal_json(message_record(SURVIVOR, text, now))
         ticket = self._relay(
-            keys=[keys.handoff(conversation_id)],
-            args=[prefix, suffix, message_record(SURVIVOR, text, now), self.ttl],
+            keys=[keys.handoff(conversation_id)], args=[prefix, suffix, record, self.ttl]
         )
         return ticket.decode() if ticket else None
 
     def add_message(self, ticket_id: str, sender: str, text: str, **extra: str) -> None:
         """Adds an advocate's reply, a note or a system line to the ticket's history."""
         pipe = self.redis.pipeline(transaction=True)
-        record = message_record(sender, text, time.time(), **extra)
+        record = self.sealer.seal_json(message_record(sender, text, time.time(), **extra))
         pipe.rpush(keys.ticket_messages(ticket_id), record)
         pipe.expire(keys.ticket_messages(ticket_id), self.ttl)
         pipe.execute()
@@ -206,12 +209,12 @@ class Handoffs:
     def messages(self, ticket_id: str, after: int = 0) -> List[Dict[str, Any]]:
         """The ticket's history, oldest first, from message number `after` on."""
         raw = self.redis.lrange(keys.ticket_messages(ticket_id), max(after, 0), -1)
-        return [json.loads(item) for item in raw]
+        return [self.sealer.open_json(item, {**UNREADABLE, "at": 0}) for item in raw]
 
     def get(self, ticket_id: str) -> Optional[Ticket]:
         """One ticket, or None if it does not exist (or has expired)."""
         fields = self.redis.hgetall(keys.ticket(ticket_id))
-        return Ticket.from_hash(ticket_id, fields) if fields else None
+        return Ticket.from_hash(ticket_id, fields, self.sealer) if fields else None
 
     def waiting(self) -> List[Ticket]:
         """Waiting tickets, danger first, then oldest first."""

@@ -8,8 +8,8 @@ import logging
 from typing import Optional
 
 import redis
-from cryptography.fernet import Fernet, InvalidToken
 
+from bot.sealing import Sealer
 from webhook import keys
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,8 @@ class PhoneVault:
         if not hash_key or not encryption_key:
             raise ValueError("PUENTE_SMS_HASH_KEY and PUENTE_SMS_ENCRYPTION_KEY must be set")
         self._hash_key = hash_key.encode()
-        self._fernet = Fernet(encryption_key.encode())  # raises ValueError for a malformed key
+        # Comma-separated keys, newest first, like PUENTE_DATA_KEYS: the same rotation.
+        self._sealer = Sealer(encryption_key)  # raises ValueError for a malformed key
         self.connection = connection
 
     def conversation_id(self, address: str) -> str:
@@ -35,7 +36,7 @@ class PhoneVault:
 
     def remember(self, conversation_id: str, address: str, ttl_seconds: int) -> None:
         """Keep the address, encrypted, for as long as the conversation is kept."""
-        token = self._fernet.encrypt(address.strip().encode())
+        token = self._sealer.seal(address.strip())
         self.connection.set(keys.sms_address(conversation_id), token, ex=ttl_seconds)
 
     def forget(self, conversation_id: str) -> None:
@@ -45,16 +46,8 @@ class PhoneVault:
     def address(self, conversation_id: str) -> Optional[str]:
         """The address to text back, or None when it is gone (expired, deleted or unreadable)."""
         token = self.connection.get(keys.sms_address(conversation_id))
-        if token is None:
-            return None
-        try:
-            return self._fernet.decrypt(token).decode()
-        except InvalidToken:
-            # A rotated key: the conversation can no longer be texted, but nothing leaks.
-            log.error("stored address cannot be decrypted with the current key")
-            return None
-
-
-def new_encryption_key() -> str:
-    """A fresh key for PUENTE_SMS_ENCRYPTION_KEY."""
-    return Fernet.generate_key().decode()
+        address = self._sealer.open(token)
+        if token is not None and address is None:
+            # A key retired too early: the conversation can no longer be texted, nothing leaks.
+            log.error("stored address cannot be decrypted with the current keys")
+        return address

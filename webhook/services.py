@@ -10,6 +10,7 @@ from typing import Any, Mapping, Optional
 import redis
 from flask import current_app
 
+from bot.sealing import Sealer
 from webhook.content import ContentStore
 from webhook.danger import DangerWords
 from webhook.handoff import Handoffs
@@ -19,6 +20,7 @@ from webhook.leave_queue import LeavePhrases
 from webhook.machine import Machine, load_machine
 from webhook.office_hours import OfficeHours
 from webhook.rasa_client import RasaClient
+from webhook.web_outbox import WebOutbox
 
 EXTENSION = "puente"
 REDIS_SOCKET_TIMEOUT_SECONDS = 2.0
@@ -34,6 +36,7 @@ class Services:
     rasa: RasaClient
     retention_seconds: int
     office_hours: OfficeHours
+    sealer: Sealer
     translation_dir: Optional[Path] = None
 
     @classmethod
@@ -57,6 +60,7 @@ class Services:
             office_hours=OfficeHours.parse(
                 config["OFFICE_HOURS"], config["OFFICE_TIMEZONE"], config["HOLIDAYS"]
             ),
+            sealer=Sealer(config["DATA_KEYS"]),  # raises without a key: no text kept in clear
             translation_dir=Path(config["TRANSLATION_DIR"]) if config["TRANSLATION_DIR"] else None,
         )
 
@@ -75,7 +79,12 @@ class Services:
     @cached_property
     def handoffs(self) -> Handoffs:
         """Handoff tickets, kept as long as conversations are."""
-        return Handoffs(self.redis, self.retention_seconds)
+        return Handoffs(self.redis, self.retention_seconds, self.sealer)
+
+    @cached_property
+    def web_outbox(self) -> WebOutbox:
+        """Messages for open web chats, sent outside a reply."""
+        return WebOutbox(self.redis, self.retention_seconds, self.sealer)
 
     @cached_property
     def machine(self) -> Optional[Machine]:

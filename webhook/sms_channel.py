@@ -61,7 +61,7 @@ class SmsChannel:
     def from_config(cls, config: Mapping[str, Any], services: Services) -> "SmsChannel":
         """Build the channel; without its secrets it refuses every request instead of failing."""
         settings = SmsSettings.from_config(config)
-        state = SmsState(services.redis, services.retention_seconds)
+        state = SmsState(services.redis, services.retention_seconds, services.sealer)
         try:
             vault = PhoneVault(config["SMS_HASH_KEY"], config["SMS_ENCRYPTION_KEY"], services.redis)
         except ValueError as error:

@@ -1,13 +1,16 @@
-"""What the SMS channel keeps in Redis: replies to retried messages, rates, menus and opt-outs."""
+"""What the SMS channel keeps in Redis: replies to retried messages, rates, menus and opt-outs.
+
+Anything holding text (a reply, a menu's payloads, the development outbox) is encrypted.
+"""
 
 from __future__ import annotations
 
-import json
 import time
 from typing import List, Optional
 
 import redis
 
+from bot.sealing import Sealer
 from webhook import keys
 
 # Twilio retries a webhook within seconds; an hour covers every retry and keeps little.
@@ -18,15 +21,18 @@ RETRY_WAIT_SECONDS = 14.0
 RETRY_POLL_SECONDS = 0.1
 PENDING = b"\x00pending"
 STATUS_TTL_SECONDS = 7 * 86_400
+# STOP is remembered this long after it was sent (Twilio also refuses texts to that number).
+OPT_OUT_TTL_SECONDS = 400 * 86_400
 OUTBOX_MAX = 1000
 
 
 class SmsState:
     """Redis-backed state of the SMS channel; the connection is passed in."""
 
-    def __init__(self, connection: redis.Redis, retention_seconds: int) -> None:
+    def __init__(self, connection: redis.Redis, retention_seconds: int, sealer: Sealer) -> None:
         self.connection = connection
         self.retention_seconds = retention_seconds
+        self.sealer = sealer
 
     # --- a retried MessageSid is answered once -------------------------------------------------
 
@@ -37,7 +43,8 @@ class SmsState:
 
     def save_reply(self, message_sid: str, body: str) -> None:
         """Keep the reply, so a retry of the same message gets the very same one."""
-        self.connection.set(keys.sms_inbound(message_sid), body, ex=INBOUND_REPLY_TTL_SECONDS)
+        sealed = self.sealer.seal(body)
+        self.connection.set(keys.sms_inbound(message_sid), sealed, ex=INBOUND_REPLY_TTL_SECONDS)
 
     def earlier_reply(self, message_sid: str) -> Optional[str]:
         """The reply given to the first delivery, waiting while it is still being worked out."""
@@ -47,7 +54,7 @@ class SmsState:
             if stored is None:
                 return None
             if stored != PENDING:
-                return stored.decode("utf-8")
+                return self.sealer.open(stored)
             if time.monotonic() >= deadline:
                 return None
             time.sleep(RETRY_POLL_SECONDS)
@@ -70,14 +77,14 @@ class SmsState:
         """Remember what "1", "2", ... mean in the menu just sent (or forget an old menu)."""
         key = keys.sms_choices(conversation_id)
         if payloads:
-            self.connection.set(key, json.dumps(payloads), ex=self.retention_seconds)
+            self.connection.set(key, self.sealer.seal_json(payloads), ex=self.retention_seconds)
         else:
             self.connection.delete(key)
 
     def choice(self, conversation_id: str, number: int) -> Optional[str]:
         """The payload behind a number in the last menu, if there is one."""
         stored = self.connection.get(keys.sms_choices(conversation_id))
-        payloads = json.loads(stored) if stored else []
+        payloads = self.sealer.open_json(stored, [])
         return payloads[number - 1] if 1 <= number <= len(payloads) else None
 
     # --- opt-out -------------------------------------------------------------------------------
@@ -87,10 +94,10 @@ class SmsState:
         return bool(self.connection.exists(keys.sms_opted_out(conversation_id)))
 
     def set_opted_out(self, conversation_id: str, opted_out: bool) -> None:
-        """Record STOP (kept with no expiry: consent outlives the conversation) or START."""
+        """Record STOP (kept longer than the conversation: consent outlives it) or START."""
         key = keys.sms_opted_out(conversation_id)
         if opted_out:
-            self.connection.set(key, int(time.time()))
+            self.connection.set(key, int(time.time()), ex=OPT_OUT_TTL_SECONDS)
         else:
             self.connection.delete(key)
 
@@ -113,11 +120,12 @@ class SmsState:
         """Append a text that would have been sent (no Twilio credentials: development, tests)."""
         key = keys.sms_outbox()
         with self.connection.pipeline() as pipe:
-            pipe.rpush(key, json.dumps(entry, ensure_ascii=False))
+            pipe.rpush(key, self.sealer.seal_json(entry))
             pipe.ltrim(key, -OUTBOX_MAX, -1)
             pipe.expire(key, self.retention_seconds)
             pipe.execute()
 
     def outbox(self) -> List[dict]:
         """Texts written to the outbox, oldest first."""
-        return [json.loads(item) for item in self.connection.lrange(keys.sms_outbox(), 0, -1)]
+        raw = self.connection.lrange(keys.sms_outbox(), 0, -1)
+        return [self.sealer.open_json(item, {}) for item in raw]

@@ -10,7 +10,6 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 
 from webhook import turns
 from webhook.content import DEFAULT_LANGUAGE
-from webhook.delivery import WebOutbox
 from webhook.services import services
 
 bp = Blueprint("webchat", __name__)
@@ -106,5 +105,5 @@ def updates():
     if not CONVERSATION_ID.match(conversation_id) or not after.isdigit():
         return error("bad_request", "error_bad_request", 400, DEFAULT_LANGUAGE)
     svc = services()
-    messages = WebOutbox(svc.redis, svc.retention_seconds).since(conversation_id, int(after))
+    messages = svc.web_outbox.since(conversation_id, int(after))
     return jsonify({"messages": messages, "next": int(after) + len(messages)})

@@ -17,7 +17,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 from tests.browser.conftest import REPO, ChatPage, assert_accessible, assert_no_alert
-from tests.conftest import app_config
+from tests.conftest import SEALER, app_config
 from webhook import create_app
 from webhook.delivery import deliver
 from webhook.handoff import Handoffs
@@ -251,7 +251,7 @@ def test_a_person_takes_the_chat_and_the_bot_comes_back_live(chat_page: ChatPage
     conversation = page.driver.execute_script(
         "return sessionStorage.getItem(arguments[0])", CONVERSATION_KEY
     )
-    handoffs = Handoffs(redis.Redis.from_url(stack.redis_url), 3600)
+    handoffs = Handoffs(redis.Redis.from_url(stack.redis_url), 3600, SEALER)
     ticket = handoffs.get(handoffs.active(conversation))
     assert handoffs.messages(ticket.id)[-1]["text"] == "are you there"
     closed = handoffs.close(ticket.id, "ana", "resolved")

@@ -23,7 +23,7 @@ from tests.browser.conftest import (
     assert_no_alert,
     screenshot,
 )
-from tests.conftest import CONSOLE_PASSWORD, make_account
+from tests.conftest import CONSOLE_PASSWORD, SEALER, make_account
 from webhook.handoff import Handoffs
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack]
@@ -104,7 +104,7 @@ def test_an_advocate_and_a_survivor_talk_through_the_console_live(
     page = chat_page.open()
     ask_for_a_person(page)
     send_to_person(page, HOSTILE)
-    handoffs = Handoffs(redis.Redis.from_url(stack.redis_url), 3600)
+    handoffs = Handoffs(redis.Redis.from_url(stack.redis_url), 3600, SEALER)
     ticket_id = handoffs.active(conversation_of(page))
     assert ticket_id, "no ticket was opened"
 
