@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any, Dict, Optional
 
-from rasa.core.lock_store import RedisLockStore
+from rasa.core.lock_store import RedisLockStore, TicketLock
 from rasa.core.tracker_store import RedisTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -17,6 +17,8 @@ DEFAULT_REDIS_URL = "redis://localhost:6379/0"
 DEFAULT_RETENTION_DAYS = 30
 SECONDS_PER_DAY = 86_400
 KEY_PREFIX = "puente"
+# Far longer than any turn (Rasa's tickets live 60 s); only a crash leaves a lock this long.
+LOCK_KEEP_SECONDS = 3600
 
 
 def redis_kwargs(url: Optional[str] = None) -> Dict[str, Any]:
@@ -79,3 +81,7 @@ class UrlRedisLockStore(RedisLockStore):
     def __init__(self, endpoint_config: Any = None) -> None:
         """Connect to the deployment's Redis; endpoint settings other than the type are ignored."""
         super().__init__(key_prefix=KEY_PREFIX, **redis_kwargs())
+
+    def save_lock(self, lock: TicketLock) -> None:
+        """Rasa's save, with an expiry: a Rasa killed mid-turn must not leave a key forever."""
+        self.red.set(self.key_prefix + lock.conversation_id, lock.dumps(), ex=LOCK_KEEP_SECONDS)

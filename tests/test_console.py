@@ -189,6 +189,22 @@ def test_a_guessed_ticket_id_shows_nothing(ana, ben, sam, handoffs):
     assert sam.client.get(ticket_url(ticket)).status_code == 200  # a supervisor sees all
 
 
+def test_the_advocate_sees_that_the_person_deleted_the_conversation(ana, handoffs, db):
+    from webhook.erase import erase_conversation
+
+    ticket = handoffs.open("conv-1", "sms", "en", "normal", {"need": "housing"})
+    handoffs.relay("conv-1", "my boss keeps my passport")
+    ana.post(f"{ticket_url(ticket)}/claim", ticket_url(ticket))
+    assert erase_conversation(db, "conv-1")
+    shown = ana.client.get(ticket_url(ticket))
+    html = shown.get_data(as_text=True)
+    assert shown.status_code == 410 and "The person deleted this conversation" in html
+    assert "passport" not in html and "housing" not in html
+    polled = ana.client.get(f"/console/api/tickets/{ticket.id}/messages")
+    assert polled.status_code == 410  # the open page reloads and says so
+    assert ticket.id not in page(ana, "/console/")  # gone from the queue and "claimed by me"
+
+
 def test_the_advocate_reads_the_summary_and_history_and_the_reply_reaches_the_web_chat(
     ana, handoffs, db
 ):

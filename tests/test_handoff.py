@@ -192,3 +192,15 @@ def test_deleting_the_conversation_deletes_its_tickets_and_what_they_say(handoff
         assert not any(db.zscore(listing, ticket_id) for listing in keys.ticket_lists())
     assert [t.id for t in handoffs.waiting()] == [other.id]  # nobody else's is touched
     assert not list(db.scan_iter(match="*conv-del*"))
+    # Only the anonymous counts remain, and they say the person deleted it.
+    counted = {t.id: t for t in handoffs.opened_since(0)}
+    assert counted[first.id].deleted and counted[first.id].outcome == "referred"
+    assert counted[second.id].deleted and counted[second.id].priority == "danger"
+    assert not counted[other.id].deleted
+    assert handoffs.deleted(first.id) and not handoffs.deleted(other.id)
+    for ticket_id in (first.id, second.id):
+        kept = {
+            k.decode(): v.decode() for k, v in db.hgetall(keys.ticket_figures(ticket_id)).items()
+        }
+        assert "conv-del" not in str(kept) and "housing" not in str(kept)
+        assert 0 < db.ttl(keys.ticket_figures(ticket_id)) <= 90 * 86_400

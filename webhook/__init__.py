@@ -61,6 +61,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         csrf.exempt(blueprint)
     console.init_app(app)
     app.cli.add_command(cli.accounts)
+    app.cli.add_command(cli.data)
     if app.config.get("SMS_SIMULATOR"):
         if app.config["TWILIO_ACCOUNT_SID"]:
             # The simulator signs whatever it is given: with a real account's token that would

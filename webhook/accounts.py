@@ -21,6 +21,9 @@ MIN_PASSWORD_CHARS = 12
 _UNKNOWN_USER_HASH = generate_password_hash("no such account: " + "x" * 24)
 
 FAILED_SIGN_IN_WINDOW_SECONDS = 15 * 60
+# An account nobody signs in with for a year expires: nothing is kept forever, and a forgotten
+# account is one an attacker could use. Each sign-in and each operator change renews it.
+ACCOUNT_IDLE_SECONDS = 365 * 86_400
 MAX_FAILED_PER_ACCOUNT = 5  # then that account waits out the window
 MAX_FAILED_PER_ADDRESS = 20  # one client guessing across many accounts
 
@@ -88,14 +91,21 @@ class Accounts:
             "disabled": "0",
             "password_hash": generate_password_hash(password),
         }
-        # Staff accounts are not about any survivor: they are kept until an operator disables them.
         if not self.redis.hsetnx(keys.account(username), "role", role):
             raise AccountError(f"account {username} already exists")
         with self.redis.pipeline() as pipe:
             pipe.hset(keys.account(username), mapping=fields)
             pipe.sadd(keys.accounts(), username)
             pipe.execute()
+        self.renew(username)
         return self.get(username)  # type: ignore[return-value]
+
+    def renew(self, username: str) -> None:
+        """Another year before an unused account expires (its listing lives as long as the last)."""
+        with self.redis.pipeline() as pipe:
+            pipe.expire(keys.account(username), ACCOUNT_IDLE_SECONDS)
+            pipe.expire(keys.accounts(), ACCOUNT_IDLE_SECONDS)
+            pipe.execute()
 
     def get(self, username: str) -> Optional[Account]:
         """The account, or None."""
@@ -122,6 +132,7 @@ class Accounts:
         if not self.redis.exists(keys.account(username)):
             raise AccountError(f"no account {username}")
         self.redis.hset(keys.account(username), "disabled", "1" if disabled else "0")
+        self.renew(username)
         return self.get(username)  # type: ignore[return-value]
 
     def set_password(self, username: str, password: str) -> None:
@@ -130,6 +141,7 @@ class Accounts:
             raise AccountError(f"no account {username}")
         check_password(password)
         self.redis.hset(keys.account(username), "password_hash", generate_password_hash(password))
+        self.renew(username)
 
     def verify(self, username: str, password: str) -> Optional[Account]:
         """The active account these credentials open, or None."""
@@ -139,6 +151,7 @@ class Accounts:
         )
         if account is None or not known or account.disabled:
             return None
+        self.renew(account.username)
         return account
 
 

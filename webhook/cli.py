@@ -1,4 +1,4 @@
-"""Operator commands: `flask --app webhook accounts create|disable|enable|password|list`."""
+"""Operator commands: `flask --app webhook accounts ...` and `flask --app webhook data ...`."""
 
 from __future__ import annotations
 
@@ -8,9 +8,13 @@ import click
 from flask.cli import AppGroup
 
 from webhook.accounts import ROLES, AccountError, Accounts
+from webhook.erase import erase_conversation
 from webhook.services import services
+from webhook.sms_channel import channel
+from webhook.stored import describe_ttl, keys_about
 
 accounts = AppGroup("accounts", help="Create, disable and list advocate console accounts.")
+data = AppGroup("data", help="Show or erase what Puente keeps about one conversation.")
 
 
 def read_password(from_stdin: bool) -> str:
@@ -80,3 +84,41 @@ def list_accounts() -> None:
     for account in store().all():
         state = "disabled" if account.disabled else "active"
         click.echo(f"{account.username}\t{account.role}\t{','.join(account.languages)}\t{state}")
+
+
+def conversation_of(conversation_id: str, phone_stdin: bool) -> str:
+    """The id given, or the id that stands for a phone number read from stdin (never an arg)."""
+    if not phone_stdin:
+        if not conversation_id:
+            raise click.UsageError("give a conversation id, or --phone-stdin")
+        return conversation_id
+    vault = channel().vault
+    if vault is None:
+        raise click.ClickException("the SMS channel's keys are not configured")
+    return vault.conversation_id(sys.stdin.readline().strip())
+
+
+@data.command("show")
+@click.argument("conversation_id", required=False, default="")
+@click.option("--phone-stdin", is_flag=True, help="Read a phone number from standard input.")
+def show(conversation_id: str, phone_stdin: bool) -> None:
+    """Print every key kept about a conversation, its type and when it expires."""
+    conversation_id = conversation_of(conversation_id, phone_stdin)
+    found = keys_about(services().redis, conversation_id)
+    click.echo(f"conversation {conversation_id}: {len(found)} keys")
+    for stored in found:
+        click.echo(f"{stored.key}\t{stored.kind}\texpires in {describe_ttl(stored.ttl_seconds)}")
+
+
+@data.command("erase")
+@click.argument("conversation_id", required=False, default="")
+@click.option("--phone-stdin", is_flag=True, help="Read a phone number from standard input.")
+def erase(conversation_id: str, phone_stdin: bool) -> None:
+    """Erase a conversation as "delete my data" does (a person who asked by other means)."""
+    conversation_id = conversation_of(conversation_id, phone_stdin)
+    if not erase_conversation(services().redis, conversation_id):
+        raise click.ClickException("Redis did not answer: nothing was erased")
+    left = keys_about(services().redis, conversation_id)
+    click.echo(f"erased {conversation_id}; keys left: {len(left)}")
+    for stored in left:  # the opt-out record outlives the conversation: it is their consent
+        click.echo(f"{stored.key}\t{stored.kind}\texpires in {describe_ttl(stored.ttl_seconds)}")

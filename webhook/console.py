@@ -15,6 +15,7 @@ from flask import (
     current_app,
     flash,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -198,6 +199,10 @@ def visible(ticket: Optional[Ticket], account: Account) -> bool:
 def ticket_or_404(ticket_id: str) -> Ticket:
     """The ticket, if it exists and the signed-in user may see it; else 404, as if absent."""
     ticket = services().handoffs.get(ticket_id) if len(ticket_id) <= MAX_TICKET_ID_CHARS else None
+    if ticket is None and len(ticket_id) <= MAX_TICKET_ID_CHARS:
+        if services().handoffs.deleted(ticket_id):
+            # Nothing of the person is left to show; the advocate learns why the chat is gone.
+            abort(make_response(render_template("console/deleted.html"), 410))
     if not visible(ticket, current_user):
         abort(404)  # never 403: a guessed id must not learn that the ticket exists
     return ticket  # type: ignore[return-value]

@@ -7,6 +7,7 @@ import logging
 import redis
 
 from webhook import keys
+from webhook.handoff import DELETED
 
 log = logging.getLogger(__name__)
 
@@ -20,12 +21,17 @@ def erase_conversation(connection: redis.Redis, conversation_id: str) -> bool:
         tickets = [
             raw.decode() for raw in connection.smembers(keys.conversation_tickets(conversation_id))
         ]
+        counted = [t for t in tickets if connection.exists(keys.ticket_figures(t))]
+        rates = list(connection.scan_iter(match=keys.sms_rates(conversation_id)))
         with connection.pipeline() as pipe:
             for ticket_id in tickets:
                 pipe.delete(*keys.about_ticket(ticket_id))
                 for listing in keys.ticket_lists():
                     pipe.zrem(listing, ticket_id)
-            pipe.delete(*keys.about_conversation(conversation_id))
+            for ticket_id in counted:
+                # The anonymous count stays, and tells an advocate on the ticket what happened.
+                pipe.hset(keys.ticket_figures(ticket_id), DELETED, "1")
+            pipe.delete(*keys.about_conversation(conversation_id), *rates)
             pipe.execute()
     except redis.RedisError:
         log.error("conversation erase failed: redis unavailable")

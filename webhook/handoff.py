@@ -25,6 +25,9 @@ NOTE = "note"  # an advocate's private note: kept with the ticket, never sent
 # Danger sorts before any normal ticket: its queue score is its time minus this (~30 years).
 DANGER_HEAD_START_SECONDS = 1_000_000_000
 MAX_RELAYED_CHARS = 2000
+DELETED = "deleted"  # the person deleted the conversation: only the figures' record is left
+SECONDS_PER_DAY = 86_400
+DEFAULT_FIGURES_DAYS = 90  # PUENTE_FIGURES_DAYS: how long the anonymous counts are kept
 # A message no current key opens (a key retired too early) still takes its place in the history.
 UNREADABLE = {"from": "system", "text": ""}
 
@@ -114,6 +117,39 @@ class Ticket:
         )
 
 
+@dataclass
+class TicketFigures:
+    """What the supervisor's figures count about one ticket; nothing names the person."""
+
+    id: str
+    channel: str
+    language: str
+    priority: str
+    status: str
+    topic: str
+    created_at: float
+    claimed_at: Optional[float] = None
+    outcome: str = ""
+    deleted: bool = False
+
+    @classmethod
+    def from_hash(cls, ticket_id: str, fields: Dict[bytes, bytes]) -> "TicketFigures":
+        """A record from its Redis hash."""
+        get = {k.decode(): v.decode() for k, v in fields.items()}
+        return cls(
+            id=ticket_id,
+            channel=get.get("channel", ""),
+            language=get.get("language", ""),
+            priority=get.get("priority", PRIORITY_NORMAL),
+            status=get.get("status", WAITING),
+            topic=get.get("topic", ""),
+            created_at=float(get.get("created_at", 0)),
+            claimed_at=float(get["claimed_at"]) if get.get("claimed_at") else None,
+            outcome=get.get("outcome", ""),
+            deleted=get.get(DELETED) == "1",
+        )
+
+
 def message_record(sender: str, text: str, at: float, **extra: str) -> Dict[str, Any]:
     """One message of a handoff; `extra` says who wrote it or what was sent."""
     record: Dict[str, Any] = {"from": sender, "text": text[:MAX_RELAYED_CHARS], "at": at}
@@ -124,10 +160,17 @@ def message_record(sender: str, text: str, at: float, **extra: str) -> Dict[str,
 class Handoffs:
     """Tickets and the handoff state of each conversation; the connection is passed in."""
 
-    def __init__(self, connection: redis.Redis, ttl_seconds: int, sealer: Sealer) -> None:
+    def __init__(
+        self,
+        connection: redis.Redis,
+        ttl_seconds: int,
+        sealer: Sealer,
+        figures_seconds: int = DEFAULT_FIGURES_DAYS * SECONDS_PER_DAY,
+    ) -> None:
         self.redis = connection
         self.ttl = ttl_seconds
         self.sealer = sealer  # messages and summaries are encrypted at rest
+        self.figures_ttl = figures_seconds
         self._relay = connection.register_script(RELAY_SCRIPT)
         self._claim = connection.register_script(CLAIM_SCRIPT)
         self._close = connection.register_script(CLOSE_SCRIPT)
@@ -176,14 +219,26 @@ class Handoffs:
         pipe.zadd(keys.handoff_queue(), {ticket_id: score})
         pipe.sadd(keys.conversation_tickets(conversation_id), ticket_id)
         pipe.expire(keys.conversation_tickets(conversation_id), self.ttl)
+        pipe.expire(keys.handoff_queue(), self.ttl)
+        figures = {name: fields[name] for name in ("channel", "language", "priority", "status")}
+        figures.update(created_at=now, topic=str(summary.get("topic") or ""))
+        pipe.hset(keys.ticket_figures(ticket_id), mapping=figures)
+        pipe.expire(keys.ticket_figures(ticket_id), self.figures_ttl)
         pipe.zadd(keys.handoff_log(), {ticket_id: now})
-        pipe.zremrangebyscore(keys.handoff_log(), "-inf", now - self.ttl)
-        pipe.expire(keys.handoff_log(), self.ttl)
+        pipe.zremrangebyscore(keys.handoff_log(), "-inf", now - self.figures_ttl)
+        pipe.expire(keys.handoff_log(), self.figures_ttl)
         pipe.execute()
         return self.get(ticket_id)  # type: ignore[return-value]
 
+    def _count(self, ticket_id: str, **fields: Any) -> None:
+        """Updates the ticket's record for the figures, if it still has one."""
+        key = keys.ticket_figures(ticket_id)
+        if self.redis.exists(key):  # never recreate an expired record without its expiry
+            self.redis.hset(key, mapping=fields)
+
     def _raise_priority(self, ticket: Ticket) -> None:
         self.redis.hset(keys.ticket(ticket.id), "priority", PRIORITY_DANGER)
+        self._count(ticket.id, priority=PRIORITY_DANGER)
         if ticket.status == WAITING:
             score = ticket.created_at - DANGER_HEAD_START_SECONDS
             self.redis.zadd(keys.handoff_queue(), {ticket.id: score})
@@ -233,11 +288,22 @@ class Handoffs:
             self.redis.zrem(key, *expired)
         return [t for t in tickets if t is not None]
 
-    def opened_since(self, since: float) -> List[Ticket]:
-        """Tickets opened at or after `since` (and not yet expired), oldest first."""
-        ids = self.redis.zrangebyscore(keys.handoff_log(), since, "+inf")
-        tickets = [self.get(raw.decode()) for raw in ids]
-        return [t for t in tickets if t is not None]
+    def opened_since(self, since: float) -> List[TicketFigures]:
+        """The figures' records of tickets opened at or after `since`, oldest first."""
+        ids = [raw.decode() for raw in self.redis.zrangebyscore(keys.handoff_log(), since, "+inf")]
+        with self.redis.pipeline(transaction=False) as pipe:
+            for ticket_id in ids:
+                pipe.hgetall(keys.ticket_figures(ticket_id))
+            found = pipe.execute()
+        return [
+            TicketFigures.from_hash(ticket_id, fields)
+            for ticket_id, fields in zip(ids, found, strict=True)
+            if fields
+        ]
+
+    def deleted(self, ticket_id: str) -> bool:
+        """True when the person deleted the conversation this ticket was about."""
+        return self.redis.hget(keys.ticket_figures(ticket_id), DELETED) == b"1"
 
     def transfer(self, ticket_id: str, holder: str, to: str, override: bool = False) -> bool:
         """Passes a claimed ticket from its holder (or, `override`, from anyone) to `to`."""
@@ -253,6 +319,8 @@ class Handoffs:
             keys=[keys.ticket(ticket_id), keys.handoff_queue(), keys.handoff_claimed()],
             args=[advocate, now, ticket_id, self.ttl],
         )
+        if won:
+            self._count(ticket_id, status=CLAIMED, claimed_at=now)
         return bool(won)
 
     def close(
@@ -274,7 +342,10 @@ class Handoffs:
             ],
             args=[outcome, now, advocate, ticket_id, ""],
         )
-        return self.get(ticket_id) if closed else None
+        if not closed:
+            return None
+        self._count(ticket_id, status=CLOSED, outcome=outcome)
+        return self.get(ticket_id)
 
     def leave(self, conversation_id: str, now: Optional[float] = None) -> Optional[Ticket]:
         """The person leaves the line: closes their ticket if it still waits; else None."""
@@ -291,6 +362,7 @@ class Handoffs:
         left = self._close(keys=keys_, args=[LEFT, now, LEAVER, ticket_id, WAITING])
         if not left:
             return None
+        self._count(ticket_id, status=CLOSED, outcome=LEFT)
         self.add_message(ticket_id, SYSTEM, LEFT)
         return self.get(ticket_id)
 

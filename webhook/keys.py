@@ -13,6 +13,11 @@ def conversation_language(conversation_id: str) -> str:
     return f"{PREFIX}:lang:{conversation_id}"
 
 
+def seen(conversation_id: str) -> str:
+    """Set while Puente knows a conversation: its absence means the privacy notice comes first."""
+    return f"{PREFIX}:seen:{conversation_id}"
+
+
 def rasa_tracker(conversation_id: str) -> str:
     """Rasa's tracker (the whole conversation) in its Redis tracker store."""
     return f"{PREFIX}:tracker:{conversation_id}"
@@ -36,6 +41,11 @@ def sms_choices(conversation_id: str) -> str:
 def sms_rate(conversation_id: str, window: int) -> str:
     """How many messages a sender sent in one rate-limit window."""
     return f"{PREFIX}:sms:rate:{conversation_id}:{window}"
+
+
+def sms_rates(conversation_id: str) -> str:
+    """A pattern matching every rate-limit window of one sender."""
+    return f"{PREFIX}:sms:rate:{conversation_id}:*"
 
 
 def sms_opted_out(conversation_id: str) -> str:
@@ -89,8 +99,8 @@ def about_ticket(ticket_id: str) -> List[str]:
 
 
 def ticket_lists() -> List[str]:
-    """The sorted sets that list tickets (a deleted ticket leaves each)."""
-    return [handoff_queue(), handoff_claimed(), handoff_log()]
+    """The sorted sets that list open tickets (a deleted ticket leaves each)."""
+    return [handoff_queue(), handoff_claimed()]
 
 
 def handoff_queue() -> str:
@@ -116,6 +126,11 @@ def ticket_translations(ticket_id: str) -> str:
 def handoff_log() -> str:
     """Sorted set of every ticket by the time it opened, for the supervisor's figures."""
     return f"{PREFIX}:handoff:log"
+
+
+def ticket_figures(ticket_id: str) -> str:
+    """Hash of what the figures count about one ticket: no conversation, no text (kept longer)."""
+    return f"{PREFIX}:handoff:figures:{ticket_id}"
 
 
 def account(username: str) -> str:
@@ -149,4 +164,5 @@ def about_conversation(conversation_id: str) -> List[str]:
         handoff(conversation_id),
         web_outbox(conversation_id),
         conversation_tickets(conversation_id),
+        seen(conversation_id),
     ]

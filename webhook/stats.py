@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional
 
-from webhook.handoff import CLAIMED, CLOSED, WAITING, Ticket
+from webhook.handoff import CLAIMED, CLOSED, WAITING, TicketFigures
 
 UNKNOWN_TOPIC = "none"
 
@@ -42,7 +42,7 @@ def most_common(counter: Counter) -> Dict[str, int]:
     return dict(sorted(counter.items(), key=lambda item: (-item[1], item[0])))
 
 
-def figures(tickets: Iterable[Ticket], since: float) -> Figures:
+def figures(tickets: Iterable[TicketFigures], since: float) -> Figures:
     """Figures for the tickets opened at or after `since`."""
     chosen = [ticket for ticket in tickets if ticket.created_at >= since]
     waits = [t.claimed_at - t.created_at for t in chosen if t.claimed_at is not None]
@@ -54,7 +54,7 @@ def figures(tickets: Iterable[Ticket], since: float) -> Figures:
         claim_seconds_p90=percentile(waits, 0.9),
         by_language=most_common(Counter(t.language for t in chosen)),
         by_channel=most_common(Counter(t.channel for t in chosen)),
-        by_topic=most_common(Counter(str(t.summary.get("topic") or UNKNOWN_TOPIC) for t in chosen)),
+        by_topic=most_common(Counter(t.topic or UNKNOWN_TOPIC for t in chosen)),
         by_priority=most_common(Counter(t.priority for t in chosen)),
         by_outcome=most_common(Counter(t.outcome for t in chosen if t.outcome)),
     )
