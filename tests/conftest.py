@@ -210,6 +210,11 @@ def content() -> ContentStore:
     return ContentStore(REPO / "content", org_name="Test Org")
 
 
+def privacy_notice(content: ContentStore, language: str) -> str:
+    """What Puente says first to a conversation it does not know, before anything else."""
+    return content.ui_text("privacy_notice", language)
+
+
 def text_of(content: ContentStore, name: str, language: str, **values: Any) -> str:
     """A response's text in a language, filled as Puente sends it."""
     return fill(content.response(name, language)["text"], values)

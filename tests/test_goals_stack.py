@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import text_of
+from tests.conftest import privacy_notice, text_of
 
 pytestmark = pytest.mark.stack
 
@@ -16,8 +16,11 @@ def test_goals_set_reordered_by_choice_and_shown_back_in_spanish(
 ):
     chat = chat_factory("es")
     asked = chat.say("quiero elegir mis metas de justicia")
-    assert chat.texts(asked) == [text_of(content, "utter_ask_goal_pick", "es")]
-    assert len(asked["messages"][0]["buttons"]) == 11
+    assert chat.texts(asked) == [
+        privacy_notice(content, "es"),
+        text_of(content, "utter_ask_goal_pick", "es"),
+    ]
+    assert len(asked["messages"][-1]["buttons"]) == 11
     more = chat.say("4 1")  # a safe place first, then the passport: their order
     assert chat.texts(more) == [text_of(content, "utter_ask_goal_more", "es", goal_count=2)]
     more = chat.say("que mis hijos esten a salvo conmigo")

@@ -8,7 +8,7 @@ import pytest
 import redis
 import requests
 
-from tests.conftest import SEALER, SMS_APP_CONFIG, app_config, text_of
+from tests.conftest import SEALER, SMS_APP_CONFIG, app_config, privacy_notice, text_of
 from webhook import create_app, keys
 from webhook.delivery import deliver
 from webhook.handoff import Handoffs
@@ -43,7 +43,10 @@ def test_web_asks_first_then_a_few_questions_then_only_the_advocate_reads(
 ):
     chat = chat_factory("en")
     offer = chat.say("i would really like to talk to a human being")
-    assert chat.texts(offer) == [text_of(content, "utter_handoff_offer", "en")]
+    assert chat.texts(offer) == [
+        privacy_notice(content, "en"),
+        text_of(content, "utter_handoff_offer", "en"),
+    ]
     asked = chat.texts(chat.say("/affirm"))
     assert asked == [
         text_of(content, "utter_contact_intro", "en"),
@@ -113,7 +116,8 @@ def test_waiting_in_line_the_person_can_go_back_to_the_bot(chat_factory, content
 def test_no_keeps_the_bot(chat_factory, content, handoffs):
     chat = chat_factory("es")
     assert chat.texts(chat.say("quiero hablar con una persona de su equipo")) == [
-        text_of(content, "utter_handoff_offer", "es")
+        privacy_notice(content, "es"),
+        text_of(content, "utter_handoff_offer", "es"),
     ]
     assert chat.texts(chat.say("no gracias")) == [text_of(content, "utter_anything_else", "es")]
     assert handoffs.active(chat.conversation_id) is None

@@ -105,6 +105,7 @@ def test_a_language_with_no_texts_and_no_models(chat_factory, content):
     assert answer["language"] == "en"
     texts = chat.texts(answer)
     assert texts[0] == content.ui_text("no_translation_notice", "en")
+    assert texts[1] == content.ui_text("privacy_notice", "en")  # after the language notice
     languages = [b["payload"] for b in answer["messages"][-1]["buttons"]]
     assert "/language_es" in languages and "/language_zh" in languages
 

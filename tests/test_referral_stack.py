@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import text_of
+from tests.conftest import privacy_notice, text_of
 
 pytestmark = pytest.mark.stack
 
@@ -15,7 +15,10 @@ def test_a_place_to_sleep_near_a_zip_code(chat_factory, content):
     chat = chat_factory("en")
     asked = chat.say("i need a safe place to sleep tonight")
     # The need was in the message, so the next question is the place, never the need again.
-    assert chat.texts(asked) == [text_of(content, "utter_ask_location", "en")]
+    assert chat.texts(asked) == [
+        privacy_notice(content, "en"),
+        text_of(content, "utter_ask_location", "en"),
+    ]
     places = chat.say("94110")
     texts = chat.texts(places)
     assert texts[0] == text_of(content, "utter_referral_intro", "en")
@@ -29,7 +32,10 @@ def test_in_spanish_with_the_place_skipped(chat_factory, content):
     chat = chat_factory("es")
     asked = chat.say("necesito un abogado de inmigracion por favor")
     assert asked["language"] == "es"
-    assert chat.texts(asked) == [text_of(content, "utter_ask_location", "es")]
+    assert chat.texts(asked) == [
+        privacy_notice(content, "es"),
+        text_of(content, "utter_ask_location", "es"),
+    ]
     places = chat.say("prefiero no decirlo")
     texts = chat.texts(places)
     assert text_of(content, "utter_ask_need", "es") not in texts
@@ -39,7 +45,10 @@ def test_in_spanish_with_the_place_skipped(chat_factory, content):
 def test_the_need_from_a_button_then_stop(chat_factory, content):
     chat = chat_factory("en")
     asked = chat.say("can you help me find services")
-    assert chat.texts(asked) == [text_of(content, "utter_ask_need", "en")]
+    assert chat.texts(asked) == [
+        privacy_notice(content, "en"),
+        text_of(content, "utter_ask_need", "en"),
+    ]
     payloads = [b["payload"] for b in asked["messages"][-1]["buttons"]]
     assert "need:food" in payloads
     where = chat.say("need:food")
@@ -53,7 +62,7 @@ def test_the_need_from_a_button_then_stop(chat_factory, content):
 def test_a_full_referral_in_spanish_as_a_person_sees_it(chat_factory, content, record_summary):
     chat = chat_factory("es")
     asked = chat.texts(chat.say("necesito un lugar seguro para dormir"))
-    assert asked == [text_of(content, "utter_ask_location", "es")]
+    assert asked == [privacy_notice(content, "es"), text_of(content, "utter_ask_location", "es")]
     texts = chat.texts(chat.say("estoy en el 94110"))
     assert texts[0] == text_of(content, "utter_referral_intro", "es")
     casa = next(text for text in texts if "EXAMPLE – Casa Segura" in text)

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from actions.screener import INDICATORS
-from tests.conftest import text_of
+from tests.conftest import privacy_notice, text_of
 
 pytestmark = pytest.mark.stack
 
@@ -19,6 +19,7 @@ def test_the_questions_in_spanish_answer_each_yes_with_rights_and_no_verdict(
     first = chat.say("no se si lo que pasa en mi trabajo es normal, me puedes preguntar")
     texts = chat.texts(first)
     assert texts == [
+        privacy_notice(content, "es"),
         text_of(content, "utter_screen_intro", "es"),
         text_of(content, "utter_ask_screen_documents", "es"),
     ]

@@ -32,7 +32,8 @@ def test_rasa_down_still_answers_with_a_person_and_911_in_spanish(client, conver
     assert response.status_code == 200
     answer = response.get_json()
     assert answer["language"] == "es"
-    [message] = answer["messages"]
+    notice, message = answer["messages"]  # a new conversation: what Puente keeps comes first
+    assert notice["text"].startswith("Antes de escribir") and "borrar mis datos" in notice["text"]
     assert HOTLINE in message["text"] and "911" in message["text"]
     assert "Lo siento" in message["text"]
 

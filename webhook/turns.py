@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 MENU_PAYLOAD = "/ask_menu"
 DANGER_RESPONSE = "utter_danger_now"  # 911 and the hotline (content/*/safety.yml)
+DELETED_RESPONSE = "utter_deleted"  # the same confirmation as "delete my data" (privacy.yml)
 WEB = "web"
 HANDED_BACK_PAYLOAD = "/handoff_closed"  # actions/handoff.py ActionEndHandoff answers it
 # One turn at a time per conversation, so a handoff opened by one message is seen by the next.
@@ -43,6 +44,7 @@ class Reply:
     machine_translated: bool = False
     relayed: bool = False  # went to the advocate who has the conversation; the bot said nothing
     handoff: bool = False  # a person has, or is about to have, the conversation
+    language_notice: bool = False  # the first message says which language Puente answers in
     commands: List[Dict[str, Any]] = field(default_factory=list)
 
 
@@ -68,6 +70,31 @@ def language_menu(services: Services, code: str) -> Reply:
     return Reply(language=code, messages=[{"text": text, "buttons": buttons}])
 
 
+def turn_lock(services: Services, conversation_id: str) -> Any:
+    """The lock that routes one conversation's messages one at a time."""
+    return services.redis.lock(
+        keys.turn_lock(conversation_id),
+        timeout=TURN_LOCK_SECONDS,
+        blocking_timeout=TURN_LOCK_WAIT_SECONDS,
+    )
+
+
+def delete_conversation(services: Services, conversation_id: str, code: str) -> Reply:
+    """The web chat's delete button: erase as "delete my data" does, between two turns."""
+    code = code if code in services.languages else DEFAULT_LANGUAGE
+    try:
+        with turn_lock(services, conversation_id):  # a turn in flight cannot write after this
+            erased = erase_conversation(services.redis, conversation_id)
+    except (redis.RedisError, redis.exceptions.LockError):
+        erased = False
+    if not erased:
+        text = services.content.ui_text("delete_failed", code)
+        return Reply(language=code, messages=[{"text": text, "buttons": []}], fallback=True)
+    log.info("conversation deleted by its button", extra={"conversation": log_id(conversation_id)})
+    done = services.content.response(DELETED_RESPONSE, code) or {"text": "", "buttons": []}
+    return Reply(language=code, messages=[done], deleted=True)
+
+
 def handle(
     services: Services,
     conversation_id: str,
@@ -82,11 +109,7 @@ def handle(
     `said` is what the person typed when `text` is the payload of a numbered choice: an advocate
     reads their words, not the payload.
     """
-    lock = services.redis.lock(
-        keys.turn_lock(conversation_id),
-        timeout=TURN_LOCK_SECONDS,
-        blocking_timeout=TURN_LOCK_WAIT_SECONDS,
-    )
+    lock = turn_lock(services, conversation_id)
     try:
         held = lock.acquire()
     except redis.RedisError:
@@ -97,6 +120,7 @@ def handle(
             left = leave_line(services, conversation_id)
             if left is not None:
                 return left
+        new = first_contact(services, conversation_id)
         ticket = relay_to_advocate(services, conversation_id, said or text)
         if ticket is not None:
             relayed = Reply(language=hint or DEFAULT_LANGUAGE, relayed=True, handoff=True)
@@ -107,6 +131,8 @@ def handle(
         reply = bot_turn(services, conversation_id, text, choice, hint)
         if danger:
             put_danger_first(services, reply)
+        if new and not reply.deleted:
+            tell_privacy_first(services, reply, after_danger=danger)
         for command in reply.commands:
             if command.get("puente_command") == HANDOFF_COMMAND:
                 open_handoff(services, conversation_id, channel, reply, command)
@@ -117,6 +143,31 @@ def handle(
                 lock.release()
             except (redis.RedisError, redis.exceptions.LockError):
                 log.warning("turn lock expired before the turn ended")
+
+
+def first_contact(services: Services, conversation_id: str) -> bool:
+    """True for the first message of a conversation Puente does not know (new, or erased)."""
+    key = keys.seen(conversation_id)
+    try:
+        if services.redis.set(key, 1, nx=True, ex=services.retention_seconds):
+            return True
+        services.redis.expire(key, services.retention_seconds)  # kept as long as the rest
+    except redis.RedisError:
+        pass  # unsure: the fallback reply is what they get anyway
+    return False
+
+
+def tell_privacy_first(services: Services, reply: Reply, after_danger: bool) -> None:
+    """What Puente keeps, who reads it, how long, how to erase it: before they disclose more.
+
+    Only 911 and a notice of the language Puente answers in come before it.
+    """
+    code = reply.language if reply.language in services.languages else PIVOT
+    notice = {"text": services.content.ui_text("privacy_notice", code), "buttons": []}
+    if reply.machine_translated and services.machine is not None:
+        notice = (services.machine.from_english([notice], reply.language) or [notice])[0]
+    place = int(after_danger) + int(reply.language_notice)
+    reply.messages.insert(min(place, len(reply.messages)), notice)
 
 
 def hand_back(services: Services, ticket: Ticket) -> Reply:
@@ -322,6 +373,7 @@ def machine_turn(services: Services, conversation_id: str, text: str, code: str)
         return in_english_with_notice(services, reply, code)
     reply.messages = translated
     reply.machine_translated = True
+    reply.language_notice = True
     return reply
 
 
@@ -336,4 +388,5 @@ def in_english_with_notice(services: Services, reply: Reply, code: str) -> Reply
         fallback=reply.fallback,
         deleted=reply.deleted,
         commands=reply.commands,  # a handoff asked for in any language still opens
+        language_notice=True,
     )

@@ -97,6 +97,22 @@ def message():
     )
 
 
+@bp.post("/api/chat/delete")
+def delete():
+    """The "delete this conversation" button: erases it and says so in the person's language."""
+    body = request.get_json(silent=True) if request.is_json else None
+    if not isinstance(body, dict):
+        return error("bad_request", "error_bad_request", 400, DEFAULT_LANGUAGE)
+    hint = body.get("hint")
+    language = hint if hint in services().languages else DEFAULT_LANGUAGE
+    conversation_id = body.get("conversation_id")
+    if not isinstance(conversation_id, str) or not CONVERSATION_ID.match(conversation_id):
+        return error("bad_conversation", "error_bad_request", 400, language)
+    reply = turns.delete_conversation(services(), conversation_id, language)
+    status = 200 if reply.deleted else 503
+    return jsonify({"deleted": reply.deleted, "messages": reply.messages}), status
+
+
 @bp.get("/api/chat/updates")
 def updates():
     """Messages sent to this chat outside a reply (a person's answer, the bot after a handoff)."""

@@ -235,6 +235,36 @@ def test_deleting_the_conversation_clears_the_screen(chat_page: ChatPage):
     assert after and after != before, "writing again did not start a new conversation"
 
 
+def test_the_delete_button_erases_the_conversation_after_one_confirmation(
+    chat_page: ChatPage, stack
+):
+    page = chat_page.open("?lang=es")
+    driver = page.driver
+    page.say("mi patrón se quedó con mi pasaporte")
+    conversation = driver.execute_script(
+        "return sessionStorage.getItem(arguments[0])", CONVERSATION_KEY
+    )
+    connection = redis.Redis.from_url(stack.redis_url)
+    assert list(connection.scan_iter(match=f"*{conversation}*")), "nothing was kept to delete"
+    page.find("#delete").click()
+    dialog = page.find("#delete-dialog")
+    assert dialog.is_displayed() and "No se puede recuperar" in dialog.text
+    page.find("#delete-no").click()  # changing their mind keeps everything
+    assert not dialog.is_displayed() and "pasaporte" in " ".join(page.all_texts())
+    page.find("#delete").click()
+    page.find("#delete-yes").click()
+    page.wait().until(
+        lambda d: any("se borró" in text for text in page.all_texts()), "no deletion reply"
+    )
+    assert "pasaporte" not in driver.execute_script("return document.body.innerText")
+    assert (
+        driver.execute_script("return sessionStorage.getItem(arguments[0])", CONVERSATION_KEY)
+        is None
+    )
+    left = [key.decode() for key in connection.scan_iter(match=f"*{conversation}*")]
+    assert left == [], f"keys about the conversation survived: {left}"
+
+
 def test_a_person_takes_the_chat_and_the_bot_comes_back_live(chat_page: ChatPage, stack, tmp_path):
     page = chat_page.open()
     offer = page.say("i want to talk to somebody from the staff please")

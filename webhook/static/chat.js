@@ -18,6 +18,8 @@
   var input = document.getElementById("text");
   var picker = document.getElementById("language");
   var exitButton = document.getElementById("quick-exit");
+  var deleteButton = document.getElementById("delete");
+  var deleteDialog = document.getElementById("delete-dialog");
   var busy = false;
 
   function quickExit() {
@@ -163,6 +165,26 @@
     }).then(function () { busy = false; });
   }
 
+  function deleteConversation() {
+    // One confirmation, then the server erases everything; the screen is cleared either way.
+    deleteDialog.close();
+    var id = stored(KEY_CONVERSATION);
+    busy = true;
+    var erased = id ? post("/api/chat/delete", { conversation_id: id, hint: language }) :
+      Promise.resolve({ messages: [] });  // nothing was written: nothing is kept
+    erased.then(function (data) {
+      forgetConversation();
+      data.messages.forEach(function (m) { addMessage("bot", m.text, m.buttons); });
+      statusLine.textContent = "";
+    }).catch(function (data) {
+      statusLine.textContent = (data && data.messages && data.messages[0] && data.messages[0].text) ||
+        strings.delete_failed;
+    }).then(function () { busy = false; });
+  }
+
+  deleteButton.addEventListener("click", function () { deleteDialog.showModal(); });
+  document.getElementById("delete-yes").addEventListener("click", deleteConversation);
+  document.getElementById("delete-no").addEventListener("click", function () { deleteDialog.close(); });
   exitButton.addEventListener("click", quickExit);
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape") { quickExit(); }
