@@ -19,9 +19,15 @@ HANDOFF_COMMAND = "handoff"
 PRIORITY_DANGER = "danger"
 PRIORITY_NORMAL = "normal"
 MAX_CONTACT_TIME = 100  # characters kept of "when it is safe to contact me"
+MAX_CODE_WORD = 30  # characters kept of the word unprompted texts start with
+# The "when" buttons' payloads; the web layer holds texts outside the window (webhook/quiet.py).
+TIME_PAYLOAD = "time:"
+CONTACT_WINDOWS = ("any", "morning", "afternoon", "evening")
+SKIPPED = "skipped"
 # Besides the ask_* rights questions, what counts as the topic an advocate should know about.
 TOPIC_INTENTS = {"fear_deportation", "find_help", "check_situation", "set_goals"}
-CONTACT_SLOTS = ["contact_safe", "contact_time", "share_consent"]
+CONTACT_SLOTS = ["contact_safe", "contact_time", "code_word", "share_consent"]
+ONLY_IF_SAFE = {"contact_time", "code_word"}  # not asked of someone it is not safe to write to
 SUMMARY_SLOTS = ["need", "location", "justice_goals", *CONTACT_SLOTS]
 
 
@@ -65,6 +71,11 @@ def ask_responses() -> List[str]:
 ASK_ACTIONS = [ask_action(slot) for slot in CONTACT_SLOTS]
 
 
+def skipped(tracker: Tracker) -> bool:
+    """True when the latest message says "skip" (in any language Puente understands)."""
+    return (tracker.latest_message.get("intent") or {}).get("name") == "skip"
+
+
 class ValidateContactForm(FormValidationAction):
     """One validate_<slot> per question; "when" is asked only if writing back is safe."""
 
@@ -78,9 +89,9 @@ class ValidateContactForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> List[str]:
-        """The questions still worth asking: no "when" for someone it is not safe to write to."""
+        """The questions still worth asking: no "when" or code word if writing is not safe."""
         if tracker.get_slot("contact_safe") not in (None, YES):
-            return [slot for slot in domain_slots if slot != "contact_time"]
+            return [slot for slot in domain_slots if slot not in ONLY_IF_SAFE]
         return domain_slots
 
     def validate_contact_safe(
@@ -92,12 +103,26 @@ class ValidateContactForm(FormValidationAction):
     def validate_contact_time(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        """Their words ("after 6pm"), kept short; skipping is an answer."""
+        """A window from the buttons, or their words ("after 6pm"), kept short; or skipped."""
         if value is None:
             return {"contact_time": None}
-        if (tracker.latest_message.get("intent") or {}).get("name") == "skip":
-            return {"contact_time": "skipped"}
-        return {"contact_time": str(value).strip()[:MAX_CONTACT_TIME]}
+        if skipped(tracker):
+            return {"contact_time": SKIPPED}
+        text = str(value).strip()
+        if text.startswith(TIME_PAYLOAD) and text[len(TIME_PAYLOAD) :] in CONTACT_WINDOWS:
+            return {"contact_time": text[len(TIME_PAYLOAD) :]}
+        return {"contact_time": text[:MAX_CONTACT_TIME]}
+
+    def validate_code_word(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        """Their word, on one line and short; skipping means texts start with a plain greeting."""
+        if value is None:
+            return {"code_word": None}
+        if skipped(tracker):
+            return {"code_word": SKIPPED}
+        word = " ".join(str(value).split())[:MAX_CODE_WORD]
+        return {"code_word": word or SKIPPED}
 
     def validate_share_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

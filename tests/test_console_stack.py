@@ -70,15 +70,22 @@ def sms_sent_to(connection: redis.Redis, conversation_id: str) -> list:
     return [e["body"] for e in entries if e["conversation"] == conversation_id]
 
 
-def test_an_sms_survivor_talks_with_an_advocate_then_the_bot_again(stack, phone_factory, content):
+def survivor_and_advocate(stack, phone_factory):
+    """A texter with a fresh number, its conversation id, and an advocate's account."""
     connection = redis.Redis.from_url(stack.redis_url)
-    handoffs = Handoffs(connection, 3600, SEALER)
     username = f"ana-{uuid.uuid4().hex[:6]}"
     make_account(stack.redis_url, username, languages=("en",))
     phone = phone_factory()
     conversation = PhoneVault(
         SMS_ENV["PUENTE_SMS_HASH_KEY"], SMS_ENV["PUENTE_SMS_ENCRYPTION_KEY"], connection
     ).conversation_id(phone.number)
+    return connection, Handoffs(connection, 3600, SEALER), username, phone, conversation
+
+
+def test_an_sms_survivor_talks_with_an_advocate_then_the_bot_again(stack, phone_factory, content):
+    connection, handoffs, username, phone, conversation = survivor_and_advocate(
+        stack, phone_factory
+    )
 
     assert "911" in "\n".join(phone.text("he is here with a knife and wont let me leave"))
     ticket_id = handoffs.active(conversation)
@@ -89,7 +96,7 @@ def test_an_sms_survivor_talks_with_an_advocate_then_the_bot_again(stack, phone_
     assert f'data-ticket="{ticket_id}"' in queue and phone.number not in queue
     ana.submit(ticket_id, "claim")
     ana.submit(ticket_id, "reply", text=REPLY)
-    assert sms_sent_to(connection, conversation) == [REPLY]
+    assert sms_sent_to(connection, conversation) == [f"Hi.\n{REPLY}"]  # unprompted: discreet
 
     assert phone.text("yes I am at my friend's house") == []  # to the advocate; the bot is silent
     assert [m["text"] for m in ana.messages(ticket_id) if m["from"] == "survivor"][-1] == (
@@ -97,6 +104,29 @@ def test_an_sms_survivor_talks_with_an_advocate_then_the_bot_again(stack, phone_
     )
     ana.submit(ticket_id, "close", outcome="referred")
     handed_back = sms_sent_to(connection, conversation)[1:]
-    assert handed_back and handed_back[0].startswith(text_of(content, "utter_handoff_closed", "en"))
+    closing = text_of(content, "utter_handoff_closed", "en")
+    assert handed_back and handed_back[0].startswith(f"Hi.\n{closing}")
     assert phone.text("can my employer keep my passport"), "the bot did not answer again"
     assert handoffs.get(ticket_id).outcome == "referred"
+
+
+def test_the_person_chooses_a_code_word_and_the_advocates_text_starts_with_it(stack, phone_factory):
+    connection, handoffs, username, phone, conversation = survivor_and_advocate(
+        stack, phone_factory
+    )
+    phone.text("I want to talk to a person")
+    phone.text("yes")  # pass the chat to a person
+    phone.text("yes")  # safe to write here
+    asked = " ".join(phone.text("1"))  # the first numbered choice: any time
+    assert "code word" in asked, asked
+    phone.text("Tulip")
+    phone.text("no")  # do not share the rest
+    ticket_id = handoffs.active(conversation)
+    assert ticket_id, "the handoff did not open"
+    summary = handoffs.get(ticket_id).summary
+    assert summary["contact_time"] == "any" and summary["code_word"] == "Tulip"
+
+    ana = Advocate(stack.web_url, username)
+    ana.submit(ticket_id, "claim")
+    ana.submit(ticket_id, "reply", text=REPLY)
+    assert sms_sent_to(connection, conversation) == [f"Tulip.\n{REPLY}"]

@@ -27,6 +27,7 @@ CONFIG_PLACEHOLDERS = {"org_name", "retention_days", "readers"}
 # Filled in by the code that sends the text (webhook/sms_reply.py: a numbered choice).
 RUNTIME_PLACEHOLDERS = {
     "number",
+    "code_word",
     "opens_at",
     "title",
     "provider_name",
@@ -42,7 +43,7 @@ SECTIONS = ["responses", "ui", "sms"]
 # Payloads the web layer answers itself, before Rasa (webhook/language_choice.py).
 WEBHOOK_PAYLOADS = {MENU_PAYLOAD}
 # Answers to a question of a form, taken as the person's words (actions/referral.py NEED_PAYLOAD).
-FORM_CHOICE = re.compile(r"^(need|goal):[a-z_]+$")
+FORM_CHOICE = re.compile(r"^(need|goal|time):[a-z_]+$")
 # Longest plausible deployment values, so the budget holds for a real organisation too.
 WORST_CASE_CONFIG = {"org_name": "X" * 40, "retention_days": 365, "readers": "Y" * 60}
 

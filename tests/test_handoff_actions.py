@@ -24,7 +24,7 @@ GATHERED = {
     "contact_safe": "yes",
     "contact_time": "after 6 pm",
 }
-QUESTIONS = ["contact_safe", "contact_time", "share_consent"]
+QUESTIONS = ["contact_safe", "contact_time", "code_word", "share_consent"]
 
 
 def required(**slots):
@@ -34,7 +34,7 @@ def required(**slots):
 
 
 @pytest.mark.parametrize("answer", ["no", "skipped", "unclear"])
-def test_when_to_write_is_asked_only_if_writing_is_safe(answer):
+def test_when_to_write_and_the_code_word_are_asked_only_if_writing_is_safe(answer):
     assert required(contact_safe=answer) == ["contact_safe", "share_consent"]
     assert required(contact_safe="yes") == QUESTIONS
     assert required() == QUESTIONS  # not answered yet
@@ -47,6 +47,25 @@ def test_the_time_is_kept_in_their_words_and_skip_is_an_answer(domain):
     assert kept["contact_time"].startswith("after 6 pm") and len(kept["contact_time"]) == 100
     skipped = make_tracker([*session_start(), *user("skip", "skip")])
     assert form.validate_contact_time("skip", None, skipped, domain) == {"contact_time": "skipped"}
+
+
+@pytest.mark.parametrize(
+    ("said", "kept"),
+    [("time:evening", "evening"), ("time:any", "any"), ("time:midnight", "time:midnight")],
+)
+def test_a_time_button_keeps_its_window(domain, said, kept):
+    tracker = make_tracker([*session_start(), *user(said, "out_of_scope")])
+    answer = ValidateContactForm().validate_contact_time(said, None, tracker, domain)
+    assert answer == {"contact_time": kept}
+
+
+def test_the_code_word_is_kept_on_one_short_line_and_skip_is_an_answer(domain):
+    form = ValidateContactForm()
+    said = make_tracker([*session_start(), *user("  blue\n  tulip " + "x" * 50, "out_of_scope")])
+    kept = form.validate_code_word("  blue\n  tulip " + "x" * 50, None, said, domain)["code_word"]
+    assert kept.startswith("blue tulip") and len(kept) == 30 and "\n" not in kept
+    skipped = make_tracker([*session_start(), *user("skip", "skip")])
+    assert form.validate_code_word("skip", None, skipped, domain) == {"code_word": "skipped"}
 
 
 def command(domain, **slots):

@@ -76,7 +76,7 @@ def test_web_asks_first_then_a_few_questions_then_only_the_advocate_reads(
     app = create_app(app_config(stack.redis_url, tmp_path, RASA_URL=stack.rasa_url))
     with app.app_context():
         back = hand_back(services(), closed)
-        assert deliver(services(), None, closed.conversation_id, "web", "en", back.messages)
+        assert deliver(services(), None, closed, back.messages).sent
     assert [m["text"] for m in back.messages] == [text_of(content, "utter_handoff_closed", "en")]
     # The open page fetches it: what the bot said after the handoff, in order, only once.
     fetched = requests.get(
@@ -145,10 +145,14 @@ def test_bot_after_a_handoff_reaches_an_sms_conversation_through_the_outbound_mo
     with app.app_context():
         svc = services()
         back = hand_back(svc, closed)
-        assert deliver(svc, sms_channel(), closed.conversation_id, "sms", "en", back.messages)
+        assert deliver(svc, sms_channel(), closed, back.messages).sent
     outbox = [SEALER.open_json(raw) for raw in handoffs.redis.lrange(keys.sms_outbox(), 0, -1)]
     mine = [e["body"] for e in outbox if e["conversation"] == closed.conversation_id]
-    assert mine and mine[0].startswith(text_of(content, "utter_handoff_closed", "en"))
+    # Unprompted, so discreet: a plain greeting first, then the hand-back.
+    greeting = content.ui_text("discreet_greeting", "en")
+    assert mine and mine[0].startswith(
+        greeting + "\n" + text_of(content, "utter_handoff_closed", "en")
+    )
 
 
 @pytest.mark.parametrize("query", [{"conversation_id": "x", "after": 0}, {"after": "-1"}, {}])

@@ -21,6 +21,8 @@ def from_environment() -> Dict[str, Any]:
         "CONTENT_DIR": env.get("PUENTE_CONTENT_DIR", str(REPO_ROOT / "content")),
         "CONTENT_RELOAD_SECONDS": float(env.get("PUENTE_CONTENT_RELOAD_SECONDS", "2")),
         "RETENTION_DAYS": int(env.get("PUENTE_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)),
+        # How long the anonymous handoff figures are kept (tickets themselves: the retention).
+        "FIGURES_DAYS": int(env.get("PUENTE_FIGURES_DAYS", "90")),
         # Fernet keys, newest first, encrypting conversation text in Redis (docs/SECURITY.md).
         "DATA_KEYS": env.get("PUENTE_DATA_KEYS", ""),
         "ORG_NAME": env.get("PUENTE_ORG_NAME", ""),
@@ -42,6 +44,8 @@ def from_environment() -> Dict[str, Any]:
         "SMS_RATE_LIMIT": int(env.get("PUENTE_SMS_RATE_LIMIT", "20")),
         "SMS_RATE_WINDOW_SECONDS": int(env.get("PUENTE_SMS_RATE_WINDOW_SECONDS", "600")),
         "SMS_MAX_BODY_CHARS": int(env.get("PUENTE_SMS_MAX_BODY_CHARS", "1000")),
+        # Unprompted texts (a reply, an update) go only to who wrote within this many hours.
+        "SMS_OUTBOUND_WINDOW_HOURS": int(env.get("PUENTE_SMS_OUTBOUND_WINDOW_HOURS", "72")),
         # When advocates answer handoffs (README: "Talking to a person").
         "OFFICE_HOURS": env.get("PUENTE_OFFICE_HOURS", "mon-fri 09:00-17:00"),
         "OFFICE_TIMEZONE": env.get("PUENTE_OFFICE_TIMEZONE", "America/New_York"),

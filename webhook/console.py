@@ -311,6 +311,13 @@ def clock(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, zone).strftime("%H:%M")
 
 
+def delivery_state(message: Dict[str, Any]) -> str:
+    """"held until 17:00" or "not sent" for an advocate's reply that did not go at once."""
+    if message.get("held"):
+        return words()["state_held"].replace("{time}", str(message["held"]))
+    return words()["state_not_sent"] if message.get("undelivered") else ""
+
+
 def history(ticket: Ticket, account: Account, after: int = 0) -> List[Dict[str, Any]]:
     """The conversation since the handoff, with translations where the advocate needs them."""
     machine = machine_for(ticket, account)
@@ -324,6 +331,7 @@ def history(ticket: Ticket, account: Account, after: int = 0) -> List[Dict[str, 
             "original": message.get("original", ""),
             "time": clock(message.get("at", 0)),
             "translation": "",
+            "state": delivery_state(message),
         }
         if line["from"] == SYSTEM:
             event = words().get("event_" + line["text"])
@@ -358,6 +366,7 @@ def ticket_page(ticket_id: str):
         lines=lines,
         next_number=len(lines),
         machine=machine_for(ticket, current_user),
+        opener=delivery.opener(services(), ticket, ticket.language),
         holds=holds(ticket, current_user),
         reply_form=ReplyForm(),
         note_form=NoteForm(),
@@ -415,16 +424,21 @@ def claim(ticket_id: str):
     return redirect(url_for(".queue"))
 
 
-def send_to_survivor(ticket: Ticket, messages: List[Dict[str, Any]]) -> bool:
-    """Sends texts to the survivor their way (SMS or the open web chat)."""
+def send_to_survivor(ticket: Ticket, messages: List[Dict[str, Any]]) -> delivery.Delivery:
+    """Sends texts to the survivor their way (SMS or the open web chat), discreetly."""
     return delivery.deliver(
-        services(),
-        current_app.extensions.get(sms_channel.EXTENSION),
-        ticket.conversation_id,
-        ticket.channel,
-        ticket.language,
-        messages,
+        services(), current_app.extensions.get(sms_channel.EXTENSION), ticket, messages
     )
+
+
+def tell_advocate(outcome: delivery.Delivery) -> None:
+    """Says what became of a reply that did not go at once: held for their hours, or not sent."""
+    if outcome.held_until is not None:
+        flash(words()["reply_held"].replace("{time}", outcome.held_until.strftime("%H:%M")), "info")
+    elif outcome.reason == delivery.OUTSIDE_WINDOW:
+        flash(words()["reply_outside_window"], "error")
+    elif not outcome.sent:
+        flash(words()["reply_undelivered"], "error")
 
 
 def translated_reply(ticket: Ticket, text: str) -> Optional[str]:
@@ -451,18 +465,19 @@ def reply(ticket_id: str):
     sent = typed
     if machine_for(ticket, current_user)["available"]:
         sent = translated_reply(ticket, typed) or typed
-    delivered = send_to_survivor(ticket, [{"text": sent, "buttons": []}])
+    outcome = send_to_survivor(ticket, [{"text": sent, "buttons": []}])
+    held = outcome.held_until.strftime("%H:%M") if outcome.held_until else ""
     services().handoffs.add_message(
         ticket.id,
         ADVOCATE,
         sent,
         by=current_user.username,
         original=typed if sent != typed else "",
-        undelivered="" if delivered else "1",
+        undelivered="" if outcome.accepted else "1",
+        held=held,
     )
-    audit("reply", ticket.id, "delivered" if delivered else "undelivered")
-    if not delivered:
-        flash(words()["reply_undelivered"], "error")
+    audit("reply", ticket.id, "held" if held else "delivered" if outcome.sent else "undelivered")
+    tell_advocate(outcome)
     return back_to(ticket)
 
 

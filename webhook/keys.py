@@ -53,6 +53,21 @@ def sms_opted_out(conversation_id: str) -> str:
     return f"{PREFIX}:sms:opted-out:{conversation_id}"
 
 
+def sms_wrote(conversation_id: str) -> str:
+    """Set while a sender wrote within the outbound window: only they are texted unprompted."""
+    return f"{PREFIX}:sms:wrote:{conversation_id}"
+
+
+def sms_held(conversation_id: str) -> str:
+    """Texts held until the person's chosen hours (encrypted), oldest first."""
+    return f"{PREFIX}:sms:held:{conversation_id}"
+
+
+def sms_held_due() -> str:
+    """Sorted set of conversations with held texts, by when their window opens."""
+    return f"{PREFIX}:sms:held-due"
+
+
 def sms_inbound(message_sid: str) -> str:
     """The reply given to one inbound Twilio message, so a retry gets the same one."""
     return f"{PREFIX}:sms:inbound:{message_sid}"
@@ -161,6 +176,8 @@ def about_conversation(conversation_id: str) -> List[str]:
         conversation_language(conversation_id),
         sms_address(conversation_id),
         sms_choices(conversation_id),
+        sms_wrote(conversation_id),
+        sms_held(conversation_id),
         handoff(conversation_id),
         web_outbox(conversation_id),
         conversation_tickets(conversation_id),

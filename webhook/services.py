@@ -37,6 +37,7 @@ class Services:
     retention_seconds: int
     office_hours: OfficeHours
     sealer: Sealer
+    figures_seconds: int
     translation_dir: Optional[Path] = None
 
     @classmethod
@@ -61,6 +62,7 @@ class Services:
                 config["OFFICE_HOURS"], config["OFFICE_TIMEZONE"], config["HOLIDAYS"]
             ),
             sealer=Sealer(config["DATA_KEYS"]),  # raises without a key: no text kept in clear
+            figures_seconds=config.get("FIGURES_DAYS", 90) * SECONDS_PER_DAY,
             translation_dir=Path(config["TRANSLATION_DIR"]) if config["TRANSLATION_DIR"] else None,
         )
 
@@ -79,7 +81,7 @@ class Services:
     @cached_property
     def handoffs(self) -> Handoffs:
         """Handoff tickets, kept as long as conversations are."""
-        return Handoffs(self.redis, self.retention_seconds, self.sealer)
+        return Handoffs(self.redis, self.retention_seconds, self.sealer, self.figures_seconds)
 
     @cached_property
     def web_outbox(self) -> WebOutbox:

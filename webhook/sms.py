@@ -137,6 +137,7 @@ def answer(svc: Services, sms: SmsChannel, conversation_id: str, sender: str) ->
         return [svc.content.sms_text("sms_too_long", language)]
 
     sms.vault.remember(conversation_id, sender, svc.retention_seconds)
+    sms.state.mark_wrote(conversation_id, sms.settings.outbound_window_seconds)
     text = body.strip()
     if not text:
         if media:

@@ -31,6 +31,7 @@ class SmsSettings:
     rate_limit: int
     rate_window_seconds: int
     max_body_chars: int
+    outbound_window_seconds: int  # texts go unprompted only to who wrote within this
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "SmsSettings":
@@ -45,6 +46,7 @@ class SmsSettings:
             rate_limit=config["SMS_RATE_LIMIT"],
             rate_window_seconds=config["SMS_RATE_WINDOW_SECONDS"],
             max_body_chars=config["SMS_MAX_BODY_CHARS"],
+            outbound_window_seconds=config["SMS_OUTBOUND_WINDOW_HOURS"] * 3600,
         )
 
 

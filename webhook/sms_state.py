@@ -101,6 +101,41 @@ class SmsState:
         else:
             self.connection.delete(key)
 
+    # --- outbound: only to who wrote lately, in the hours they chose ----------------------------
+
+    def mark_wrote(self, conversation_id: str, window_seconds: int) -> None:
+        """The sender just wrote: texts may go to them unprompted for `window_seconds`."""
+        self.connection.set(keys.sms_wrote(conversation_id), 1, ex=window_seconds)
+
+    def wrote_recently(self, conversation_id: str) -> bool:
+        """True while the sender wrote within the outbound window."""
+        return bool(self.connection.exists(keys.sms_wrote(conversation_id)))
+
+    def hold(self, conversation_id: str, bodies: List[str], choices: List[str], due: float) -> None:
+        """Keeps texts (encrypted) until `due`, when the sweeper sends them."""
+        key = keys.sms_held(conversation_id)
+        with self.connection.pipeline() as pipe:
+            pipe.rpush(key, self.sealer.seal_json({"bodies": bodies, "payloads": choices}))
+            pipe.expire(key, self.retention_seconds)
+            pipe.zadd(keys.sms_held_due(), {conversation_id: due}, nx=True)
+            pipe.expire(keys.sms_held_due(), self.retention_seconds)
+            pipe.execute()
+
+    def take_due(self, now: float) -> List[tuple]:
+        """(conversation, held texts) whose hour came; each taken by exactly one process."""
+        taken = []
+        for raw in self.connection.zrangebyscore(keys.sms_held_due(), "-inf", now):
+            if not self.connection.zrem(keys.sms_held_due(), raw):
+                continue  # another process took it
+            conversation_id = raw.decode()
+            with self.connection.pipeline() as pipe:
+                pipe.lrange(keys.sms_held(conversation_id), 0, -1)
+                pipe.delete(keys.sms_held(conversation_id))
+                held, _ = pipe.execute()
+            entries = [self.sealer.open_json(item) for item in held]
+            taken.append((conversation_id, [entry for entry in entries if entry]))
+        return taken
+
     # --- outbound ------------------------------------------------------------------------------
 
     def record_status(self, message_sid: str, status: str, error_code: str) -> None:

@@ -11,7 +11,7 @@ import redis
 from flask import Flask
 
 from webhook import sms_channel as sms_extension
-from webhook.delivery import deliver
+from webhook.delivery import deliver, send_held
 from webhook.handoff import SYSTEM, Ticket
 from webhook.services import EXTENSION, Services
 from webhook.sms_channel import SmsChannel
@@ -34,7 +34,7 @@ def tell(services: Services, sms: Optional[SmsChannel], ticket: Ticket) -> bool:
     language = update_language(services, ticket.language)
     text = services.content.ui_text(STILL_WAITING_TEXT, language)
     messages = [{"text": text, "buttons": []}]
-    sent = deliver(services, sms, ticket.conversation_id, ticket.channel, language, messages)
+    sent = deliver(services, sms, ticket, messages, language).accepted
     if sent:
         # Only a text that went is noted: the advocate reads the history as what the person saw.
         services.handoffs.add_message(ticket.id, SYSTEM, STILL_WAITING_EVENT)
@@ -71,13 +71,15 @@ def sweep(
 
 
 def sweep_app(app: Flask) -> int:
-    """One sweep with the app's services, SMS channel and limit."""
+    """One sweep with the app's services, SMS channel and limit; then texts whose hour came."""
     with app.app_context():
-        return sweep(
-            app.extensions[EXTENSION],
-            app.extensions.get(sms_extension.EXTENSION),
-            app.config["HANDOFF_UPDATE_SECONDS"],
-        )
+        sms = app.extensions.get(sms_extension.EXTENSION)
+        updated = sweep(app.extensions[EXTENSION], sms, app.config["HANDOFF_UPDATE_SECONDS"])
+        try:
+            send_held(sms)
+        except redis.RedisError:
+            log.error("held texts not sent this round: redis unavailable")
+        return updated
 
 
 def run_forever(app: Flask, interval_seconds: float, stop: threading.Event) -> None:

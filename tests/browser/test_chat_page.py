@@ -250,13 +250,13 @@ def test_the_delete_button_erases_the_conversation_after_one_confirmation(
     dialog = page.find("#delete-dialog")
     assert dialog.is_displayed() and "No se puede recuperar" in dialog.text
     page.find("#delete-no").click()  # changing their mind keeps everything
-    assert not dialog.is_displayed() and "pasaporte" in " ".join(page.all_texts())
+    assert not dialog.is_displayed() and "se quedó con mi" in " ".join(page.all_texts())
     page.find("#delete").click()
     page.find("#delete-yes").click()
     page.wait().until(
         lambda d: any("se borró" in text for text in page.all_texts()), "no deletion reply"
     )
-    assert "pasaporte" not in driver.execute_script("return document.body.innerText")
+    assert "se quedó con mi" not in driver.execute_script("return document.body.innerText")
     assert (
         driver.execute_script("return sessionStorage.getItem(arguments[0])", CONVERSATION_KEY)
         is None
@@ -288,7 +288,7 @@ def test_a_person_takes_the_chat_and_the_bot_comes_back_live(chat_page: ChatPage
     app = create_app(app_config(stack.redis_url, tmp_path, RASA_URL=stack.rasa_url))
     with app.app_context():
         back = hand_back(services(), closed)
-        deliver(services(), None, conversation, "web", "en", back.messages)
+        deliver(services(), None, closed, back.messages)
     # The open page shows it without the person sending anything.
     page.wait().until(
         lambda d: any("The advocate has ended this chat" in t for t in page.all_texts()),

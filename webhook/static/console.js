@@ -38,6 +38,7 @@
           item.dataset.number = line.number;
           item.appendChild(span("who", label(line.from) + (line.by ? " · " + line.by : "") + " · " + line.time));
           item.appendChild(span("text", line.text));
+          if (line.state) { item.appendChild(span("state", "(" + line.state + ")")); }
           if (line.translation) { item.appendChild(span("translation", line.translation, list.dataset.labelTranslation)); }
           if (line.original) { item.appendChild(span("original", line.original, list.dataset.labelOriginal)); }
           list.appendChild(item);
