@@ -210,6 +210,28 @@ def content() -> ContentStore:
     return ContentStore(REPO / "content", org_name="Test Org")
 
 
+def stored_values(connection: redis.Redis, key: bytes) -> Iterator[bytes]:
+    """Every stored byte string of one key, whatever its type."""
+    kind = connection.type(key).decode()
+    if kind == "string":
+        yield connection.get(key) or b""
+    elif kind == "hash":
+        for field, value in connection.hgetall(key).items():
+            yield field
+            yield value
+    elif kind == "list":
+        yield from connection.lrange(key, 0, -1)
+    elif kind == "set":
+        yield from connection.smembers(key)
+    elif kind == "zset":
+        yield from connection.zrange(key, 0, -1)
+    elif kind == "stream":
+        for _, entry in connection.xrange(key):
+            for field, value in entry.items():
+                yield field
+                yield value
+
+
 def privacy_notice(content: ContentStore, language: str) -> str:
     """What Puente says first to a conversation it does not know, before anything else."""
     return content.ui_text("privacy_notice", language)

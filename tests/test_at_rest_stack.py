@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 import uuid
 from pathlib import Path
-from typing import Iterator, List, Tuple
+from typing import List, Tuple
 
 import pytest
 import redis
 
-from tests.conftest import SEALER, SMS_ENV, make_account
+from tests.conftest import SEALER, SMS_ENV, make_account, stored_values
 from tests.test_console_stack import Advocate
 from webhook.handoff import Handoffs
 from webhook.phones import PhoneVault
@@ -28,28 +28,6 @@ WEB_SECRET = "Quibbleton"
 REPLY_SECRET = "Vantrexil"
 
 
-def values_of(connection: redis.Redis, key: bytes) -> Iterator[bytes]:
-    """Every stored byte string of one key, whatever its type."""
-    kind = connection.type(key).decode()
-    if kind == "string":
-        yield connection.get(key) or b""
-    elif kind == "hash":
-        for field, value in connection.hgetall(key).items():
-            yield field
-            yield value
-    elif kind == "list":
-        yield from connection.lrange(key, 0, -1)
-    elif kind == "set":
-        yield from connection.smembers(key)
-    elif kind == "zset":
-        yield from connection.zrange(key, 0, -1)
-    elif kind == "stream":
-        for _, entry in connection.xrange(key):
-            for field, value in entry.items():
-                yield field
-                yield value
-
-
 def scan(connection: redis.Redis) -> Tuple[List[str], str]:
     """Keys without an expiry, and everything Redis holds as one searchable text."""
     forever, dump = [], []
@@ -57,7 +35,7 @@ def scan(connection: redis.Redis) -> Tuple[List[str], str]:
         if connection.ttl(key) == -1:
             forever.append(key.decode())
         dump.append(key.decode("utf-8", "replace"))
-        dump += [value.decode("utf-8", "replace") for value in values_of(connection, key)]
+        dump += [value.decode("utf-8", "replace") for value in stored_values(connection, key)]
     return forever, "\n".join(dump)
 
 
@@ -79,7 +57,8 @@ def test_after_a_full_run_redis_and_the_logs_hold_no_number_no_text_and_nothing_
         "yes",  # pass the chat to a person
         "yes",  # safe to write here
         f"after 6 pm, at {SMS_SECRET} farm",
-        "yes",
+        f"{SMS_SECRET} rose",  # the code word unprompted texts start with
+        "yes",  # share what I told Puente
     ]
     for words in sms_words:
         phone.text(words)

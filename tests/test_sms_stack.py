@@ -9,7 +9,7 @@ from typing import List
 import pytest
 import redis
 
-from tests.conftest import SEALER, SMS_ENV, SMS_RATE_LIMIT, Phone
+from tests.conftest import SEALER, SMS_ENV, SMS_RATE_LIMIT, Phone, stored_values
 from webhook import keys
 from webhook.phones import PhoneVault
 from webhook.segments import encoding, segments
@@ -144,16 +144,30 @@ def test_a_photo_with_no_text(phone_factory):
     assert "cannot see photos" in reply
 
 
-def test_delete_my_data_over_sms_forgets_the_number(phone_factory, db):
+@pytest.mark.parametrize(
+    ("first", "delete", "yes", "done"),
+    [
+        ("my boss has my passport", "delete this conversation", "yes", "deleted"),
+        ("mi patrón tiene mi pasaporte", "borrar mis datos", "sí", "borró"),
+    ],
+)
+def test_delete_my_data_over_sms_leaves_nothing_about_the_person(
+    phone_factory, db, first, delete, yes, done
+):
     phone = phone_factory()
-    phone.text("my boss has my passport")
-    question = phone.text("delete this conversation")
-    assert menu(question), question
-    yes = 1 + [c.lower().startswith("yes") for c in menu(question)].index(True)
-    done = phone.text(str(yes))
-    assert "deleted" in " ".join(done)
+    phone.text(first)
     conversation = conversation_of(phone, db)
-    assert not any(db.exists(key) for key in keys.about_conversation(conversation))
+    assert list(db.scan_iter(match=f"*{conversation}*")), "nothing was kept to delete"
+    question = phone.text(delete)
+    assert menu(question), question
+    choice = 1 + [c.lower().startswith(yes) for c in menu(question)].index(True)
+    assert done in " ".join(phone.text(str(choice)))
+    # A scan of every key, names and values: nothing names the conversation or the number.
+    digits = phone.number.lstrip("+").encode()
+    for key in db.scan_iter("*"):
+        assert conversation.encode() not in key and digits not in key, key
+        values = stored_values(db, key)
+        assert not any(conversation.encode() in v or digits in v for v in values), key
 
 
 def test_no_phone_number_in_redis_rasa_or_logs(stack, phone_factory, db):
@@ -165,13 +179,7 @@ def test_no_phone_number_in_redis_rasa_or_logs(stack, phone_factory, db):
     for key in db.scan_iter("*"):
         if digits.encode() in key:
             found.append(f"key {key!r}")
-        kind = db.type(key)
-        values = {
-            b"string": lambda k: [db.get(k)],
-            b"hash": lambda k: [*db.hgetall(k).keys(), *db.hgetall(k).values()],
-            b"list": lambda k: db.lrange(k, 0, -1),
-        }.get(kind, lambda k: [])(key)
-        if any(digits.encode() in value for value in values):
+        if any(digits.encode() in value for value in stored_values(db, key)):
             found.append(f"value of {key!r}")
     for log_file in stack.run_dir.glob("*.log"):
         if digits in log_file.read_text(errors="replace"):
