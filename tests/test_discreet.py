@@ -86,6 +86,17 @@ def test_in_quiet_hours_it_is_held_then_sent_when_their_window_opens(sms_app, db
     assert send_held(sms, now=at(18)) == 0  # sent once
 
 
+def test_deleting_the_conversation_deletes_its_held_texts(sms_app, db):
+    from webhook.erase import erase_conversation
+
+    ticket = sms_ticket(sms_app, {"contact_time": "evening"})
+    assert say(sms_app, ticket, "Later.", now=at(10)).held_until is not None
+    assert erase_conversation(db, ticket.conversation_id)
+    assert db.zscore(keys.sms_held_due(), ticket.conversation_id) is None
+    assert not db.exists(keys.sms_held(ticket.conversation_id))
+    assert send_held(sms_app.extensions[SMS], now=at(17, 5)) == 0
+
+
 def test_a_text_inside_their_window_goes_at_once(sms_app, db):
     ticket = sms_ticket(sms_app, {"contact_time": "morning"})
     assert say(sms_app, ticket, "Good morning.", now=at(9)).sent

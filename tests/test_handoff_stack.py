@@ -54,8 +54,9 @@ def test_web_asks_first_then_a_few_questions_then_only_the_advocate_reads(
     ]
     assert chat.texts(chat.say("yes")) == [text_of(content, "utter_ask_contact_time", "en")]
     assert chat.texts(chat.say("evenings after 7")) == [
-        text_of(content, "utter_ask_share_consent", "en")
+        text_of(content, "utter_ask_code_word", "en")
     ]
+    assert chat.texts(chat.say("/skip")) == [text_of(content, "utter_ask_share_consent", "en")]
     opened = chat.say("/affirm")
     assert chat.texts(opened) == [content.ui_text("handoff_open", "en")]
     assert opened["handoff"] and not offer["handoff"]  # the page starts fetching updates now
@@ -63,6 +64,7 @@ def test_web_asks_first_then_a_few_questions_then_only_the_advocate_reads(
     assert ticket.channel == "web" and ticket.priority == "normal" and ticket.language == "en"
     assert ticket.summary["contact_safe"] == "yes"
     assert ticket.summary["contact_time"] == "evenings after 7"
+    assert ticket.summary["code_word"] == "skipped"
 
     # Twenty messages at once while the person waits: every one reaches the advocate, none the bot.
     texts = [f"message {n}: are you there? what is a t visa" for n in range(CONCURRENT_MESSAGES)]

@@ -32,6 +32,7 @@ def erase_conversation(connection: redis.Redis, conversation_id: str) -> bool:
                 # The anonymous count stays, and tells an advocate on the ticket what happened.
                 pipe.hset(keys.ticket_figures(ticket_id), DELETED, "1")
             pipe.delete(*keys.about_conversation(conversation_id), *rates)
+            pipe.zrem(keys.sms_held_due(), conversation_id)  # its held texts are gone too
             pipe.execute()
     except redis.RedisError:
         log.error("conversation erase failed: redis unavailable")
