@@ -130,3 +130,26 @@ def test_always_open_and_unknown_hours_are_said_in_words(client, spec, language,
     arguments = {"provider_name": "X", "provider_contact": {}, "provider_hours": {"hours": spec}}
     reply = client.post("/nlg", json=nlg_request("utter_referral_item", language, arguments)).json
     assert expected in reply["text"]
+
+
+def test_rasa_sends_the_response_and_the_language_not_the_conversation(client):
+    """bot/nlg.py: Rasa's request no longer grows with the conversation, nor repeats it."""
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.nlg import slim_request
+
+    tracker = DialogueStateTracker.from_events(
+        "conversation-1",
+        [
+            UserUttered("my boss keeps my passport " * 200, metadata={"language": "es"}),
+            ActionExecuted("utter_passport_rights"),
+            *[UserUttered(f"message {n} " * 100, metadata={}) for n in range(30)],
+        ],
+    )
+    body = slim_request("utter_passport_rights", tracker, "rest", {})
+    sent = str(body)
+    assert "my boss" not in sent and "message 1" not in sent and "conversation-1" not in sent
+    assert len(sent) < 300, len(sent)
+    answer = client.post("/nlg", json=body).get_json()
+    assert "pasaporte" in answer["text"]  # the language still reaches the content endpoint

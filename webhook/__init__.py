@@ -30,6 +30,11 @@ SECURITY_HEADERS = {
 }
 
 
+def too_deeply_nested(error: RecursionError) -> Any:
+    """JSON nested thousands deep (the parser recurses): a bad request, not a crash."""
+    return jsonify({"error": "bad_request", "message": "The request could not be read."}), 400
+
+
 def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     """Build the web app from the environment's settings, overridden by `config`."""
     app = Flask(__name__)
@@ -48,6 +53,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     app.extensions[EXTENSION] = Services.from_config(app.config)
+    app.register_error_handler(RecursionError, too_deeply_nested)
     app.extensions[sms_channel.EXTENSION] = sms_channel.SmsChannel.from_config(
         app.config, app.extensions[EXTENSION]
     )

@@ -55,28 +55,38 @@ MAX_TICKET_ID_CHARS = 64  # ids are 22 characters; anything far longer is not lo
 WEEK_DAYS = 7
 
 
-class SignInForm(FlaskForm):
+class ConsoleForm(FlaskForm):
+    """A console form: reads posted form fields only, never a JSON body as Flask-WTF would."""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form: Any, formdata: Any) -> Any:
+            if request.is_json:
+                return None  # a JSON post is simply not a submitted form
+            return super().wrap_formdata(form, formdata)
+
+
+class SignInForm(ConsoleForm):
     username = StringField(validators=[DataRequired(), Length(max=40)])
     password = PasswordField(validators=[DataRequired(), Length(max=200)])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(ConsoleForm):
     """A button that changes something (claim, sign out): only its CSRF token."""
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(ConsoleForm):
     text = TextAreaField(validators=[DataRequired(), Length(max=MAX_REPLY_CHARS)])
 
 
-class NoteForm(FlaskForm):
+class NoteForm(ConsoleForm):
     note = TextAreaField(validators=[DataRequired(), Length(max=MAX_NOTE_CHARS)])
 
 
-class TransferForm(FlaskForm):
+class TransferForm(ConsoleForm):
     to = SelectField(choices=[], validate_choice=True)
 
 
-class CloseForm(FlaskForm):
+class CloseForm(ConsoleForm):
     outcome = SelectField(choices=[(name, name) for name in OUTCOMES], validate_choice=True)
 
 
@@ -312,7 +322,7 @@ def clock(timestamp: float) -> str:
 
 
 def delivery_state(message: Dict[str, Any]) -> str:
-    """"held until 17:00" or "not sent" for an advocate's reply that did not go at once."""
+    """ "held until 17:00" or "not sent" for an advocate's reply that did not go at once."""
     if message.get("held"):
         return words()["state_held"].replace("{time}", str(message["held"]))
     return words()["state_not_sent"] if message.get("undelivered") else ""

@@ -107,10 +107,15 @@ def stored_language(svc: Services, conversation_id: str) -> str:
     return state.code if state else DEFAULT_LANGUAGE
 
 
+def media_count(value: str) -> int:
+    """How many photos Twilio says came with the text; 0 for anything that is not a count."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 3 else 0
+
+
 def answer(svc: Services, sms: SmsChannel, conversation_id: str, sender: str) -> List[str]:
     """The texts to send back for this message (empty: send nothing)."""
     body = request.form.get("Body", "")
-    media = int(request.form.get("NumMedia", "0") or 0)
+    media = media_count(request.form.get("NumMedia", ""))
     language = stored_language(svc, conversation_id)
     count = sms.state.count_message(conversation_id, sms.settings.rate_window_seconds)
     over_limit = count > sms.settings.rate_limit

@@ -14,7 +14,8 @@ from webhook.services import services
 
 bp = Blueprint("webchat", __name__)
 
-CONVERSATION_ID = re.compile(r"^[A-Za-z0-9_-]{32}$")
+CONVERSATION_ID = re.compile(r"[A-Za-z0-9_-]{32}")
+MESSAGE_NUMBER = re.compile(r"[0-9]{1,9}")  # how many messages the page has already shown
 CONVERSATION_ID_BYTES = 24  # 192 random bits, 32 URL-safe characters
 
 
@@ -73,7 +74,7 @@ def message():
     conversation_id = body.get("conversation_id")
     text = body.get("text")
     choice = body.get("language")
-    if not isinstance(conversation_id, str) or not CONVERSATION_ID.match(conversation_id):
+    if not isinstance(conversation_id, str) or not CONVERSATION_ID.fullmatch(conversation_id):
         return error("bad_conversation", "error_bad_request", 400, language)
     if not isinstance(text, str) or not text.strip():
         return error("empty", "error_empty", 400, language)
@@ -106,7 +107,7 @@ def delete():
     hint = body.get("hint")
     language = hint if hint in services().languages else DEFAULT_LANGUAGE
     conversation_id = body.get("conversation_id")
-    if not isinstance(conversation_id, str) or not CONVERSATION_ID.match(conversation_id):
+    if not isinstance(conversation_id, str) or not CONVERSATION_ID.fullmatch(conversation_id):
         return error("bad_conversation", "error_bad_request", 400, language)
     reply = turns.delete_conversation(services(), conversation_id, language)
     status = 200 if reply.deleted else 503
@@ -118,7 +119,7 @@ def updates():
     """Messages sent to this chat outside a reply (a person's answer, the bot after a handoff)."""
     conversation_id = request.args.get("conversation_id", "")
     after = request.args.get("after", "0")
-    if not CONVERSATION_ID.match(conversation_id) or not after.isdigit():
+    if not CONVERSATION_ID.fullmatch(conversation_id) or not MESSAGE_NUMBER.fullmatch(after):
         return error("bad_request", "error_bad_request", 400, DEFAULT_LANGUAGE)
     svc = services()
     messages = svc.web_outbox.since(conversation_id, int(after))
