@@ -11,7 +11,7 @@ from webhook.accounts import ROLES, AccountError, Accounts
 from webhook.erase import erase_conversation
 from webhook.services import services
 from webhook.sms_channel import channel
-from webhook.stored import describe_ttl, keys_about
+from webhook.stored import describe_ttl, keys_about, reseal_all
 
 accounts = AppGroup("accounts", help="Create, disable and list advocate console accounts.")
 data = AppGroup("data", help="Show or erase what Puente keeps about one conversation.")
@@ -122,3 +122,11 @@ def erase(conversation_id: str, phone_stdin: bool) -> None:
     click.echo(f"erased {conversation_id}; keys left: {len(left)}")
     for stored in left:  # the opt-out record outlives the conversation: it is their consent
         click.echo(f"{stored.key}\t{stored.kind}\texpires in {describe_ttl(stored.ttl_seconds)}")
+
+
+@data.command("reseal")
+def reseal() -> None:
+    """Re-encrypt everything under the newest keys (docs/SECURITY.md, "Keys and rotation")."""
+    vault = channel().vault
+    done = reseal_all(services().redis, services().sealer, vault.sealer if vault else None)
+    click.echo(f"re-encrypted {done.values} values; {done.unreadable} no current key opens")

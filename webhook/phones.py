@@ -26,7 +26,7 @@ class PhoneVault:
             raise ValueError("PUENTE_SMS_HASH_KEY and PUENTE_SMS_ENCRYPTION_KEY must be set")
         self._hash_key = hash_key.encode()
         # Comma-separated keys, newest first, like PUENTE_DATA_KEYS: the same rotation.
-        self._sealer = Sealer(encryption_key)  # raises ValueError for a malformed key
+        self.sealer = Sealer(encryption_key)  # raises ValueError for a malformed key
         self.connection = connection
 
     def conversation_id(self, address: str) -> str:
@@ -36,7 +36,7 @@ class PhoneVault:
 
     def remember(self, conversation_id: str, address: str, ttl_seconds: int) -> None:
         """Keep the address, encrypted, for as long as the conversation is kept."""
-        token = self._sealer.seal(address.strip())
+        token = self.sealer.seal(address.strip())
         self.connection.set(keys.sms_address(conversation_id), token, ex=ttl_seconds)
 
     def forget(self, conversation_id: str) -> None:
@@ -46,7 +46,7 @@ class PhoneVault:
     def address(self, conversation_id: str) -> Optional[str]:
         """The address to text back, or None when it is gone (expired, deleted or unreadable)."""
         token = self.connection.get(keys.sms_address(conversation_id))
-        address = self._sealer.open(token)
+        address = self.sealer.open(token)
         if token is not None and address is None:
             # A key retired too early: the conversation can no longer be texted, nothing leaks.
             log.error("stored address cannot be decrypted with the current keys")

@@ -7,6 +7,7 @@ from typing import List, Optional
 
 import redis
 
+from bot.sealing import Sealer
 from webhook import keys
 
 
@@ -50,3 +51,53 @@ def describe_ttl(ttl_seconds: Optional[int]) -> str:
     if hours:
         return f"{hours} h {minutes} min"
     return f"{minutes} min {seconds} s"
+
+
+@dataclass
+class Resealed:
+    """What a key rotation did: values now under the newest key, and values no key opens."""
+
+    values: int = 0
+    unreadable: int = 0
+
+
+FERNET_PREFIX = b"gAAAAA"  # every Fernet token starts with its version byte, 0x80
+
+
+def reseal_all(connection: redis.Redis, data: Sealer, addresses: Optional[Sealer]) -> Resealed:
+    """Re-encrypt every sealed value under the newest key (after a key leaked or is retired).
+
+    Numbers use the SMS key; everything else the data key. Run it once every process has the new
+    key first in its list; values written meanwhile are already under the new key.
+    """
+    done = Resealed()
+
+    def again(key: bytes, value: bytes) -> Optional[bytes]:
+        if not value.startswith(FERNET_PREFIX):
+            return None
+        is_address = key.decode().startswith(keys.sms_address(""))
+        sealer = addresses if is_address else data
+        fresh = sealer.reseal(value) if sealer is not None else None
+        if fresh is None:
+            done.unreadable += 1
+        else:
+            done.values += 1
+        return fresh
+
+    for key in connection.scan_iter(count=500):
+        kind = connection.type(key).decode()
+        if kind == "string":
+            fresh = again(key, connection.get(key) or b"")
+            if fresh is not None:
+                connection.set(key, fresh, keepttl=True)
+        elif kind == "hash":
+            for field, value in connection.hgetall(key).items():
+                fresh = again(key, value)
+                if fresh is not None:
+                    connection.hset(key, field, fresh)
+        elif kind == "list":
+            for index, value in enumerate(connection.lrange(key, 0, -1)):
+                fresh = again(key, value)
+                if fresh is not None:
+                    connection.lset(key, index, fresh)
+    return done
