@@ -362,3 +362,15 @@ def test_generated_replies_respect_the_message_cap(seed):
     if result.truncated:
         assert result.messages[-1].endswith(("...", "…"))
         assert result.messages[:-1] == uncapped.messages[: cap - 1]
+
+
+def test_a_text_kept_alone_is_never_packed_with_its_neighbours():
+    notice, short, other = "Before you write: kept 30 days.", "Hi.", "What is a T visa?"
+    packed = fit([short, notice, other], max_segments_per_message=3, max_messages=3)
+    assert packed.messages == [f"{short}\n{notice}\n{other}"]  # packed when nothing is alone
+    apart = fit([short, notice, other], 3, 3, alone=[notice])
+    assert apart.messages == [short, notice, other]
+    assert fit([notice, short, other], 3, 3, alone=[notice]).messages == [
+        notice,
+        f"{short}\n{other}",
+    ]

@@ -50,6 +50,28 @@ def menu(replies: List[str]) -> List[str]:
     return [title for _, title in MENU_LINE.findall(replies[-1])]
 
 
+@pytest.mark.parametrize(
+    ("first", "starts", "erase"),
+    [
+        ("my boss took my passport", "Before you write:", "delete my data"),
+        ("mi patrón me quitó el pasaporte", "Antes de escribir:", "borrar mis datos"),
+    ],
+)
+def test_the_first_text_of_a_new_conversation_says_what_is_kept_in_one_sms(
+    phone_factory, first, starts, erase
+):
+    phone = phone_factory()
+    replies = phone.text(first)
+    notice = replies[0]
+    # The first SMS is the notice, whole: who reads, how long, how to erase; nothing else in it.
+    assert notice.startswith(starts) and f'"{erase}"' in notice and "30" in notice, replies
+    assert notice.rstrip().endswith(".") and len(replies) >= 2, replies
+    if starts.startswith("Before"):
+        assert segments(notice) == 1, (len(notice), notice)  # one SMS segment in English
+    # Said once: the next text does not repeat it.
+    assert not any(r.startswith(starts) for r in phone.text("what is a t visa"))
+
+
 def test_a_conversation_over_sms_in_english(phone_factory, db, record_summary):
     phone = phone_factory()
     greeting = phone.text("hi")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Callable, List, Optional
+from typing import Callable, Collection, List, Optional
 
 GSM7 = "GSM-7"
 UCS2 = "UCS-2"
@@ -221,12 +221,28 @@ def _check(max_segments_per_message: int, max_messages: int) -> None:
         raise ValueError("max_messages must be at least 1")
 
 
-def fit(texts: List[str], max_segments_per_message: int, max_messages: int) -> Sized:
-    """Split and pack a reply's texts into at most max_messages SMS bodies."""
+def fit(
+    texts: List[str],
+    max_segments_per_message: int,
+    max_messages: int,
+    alone: Collection[str] = (),
+) -> Sized:
+    """Split and pack a reply's texts into at most max_messages SMS bodies.
+
+    A text in `alone` is never packed with its neighbours: it goes as SMS of its own.
+    """
     _check(max_segments_per_message, max_messages)
     fits = _fitter(max_segments_per_message)
-    pieces = [piece for text in texts for piece in _split(_normalise(text), fits)]
-    bodies = _pack(pieces, fits)
+    bodies: List[str] = []
+    run: List[str] = []
+    for text in texts:
+        pieces = _split(_normalise(text), fits)
+        if text in alone:
+            bodies += _pack(run, fits) + _pack(pieces, fits)
+            run = []
+        else:
+            run += pieces
+    bodies += _pack(run, fits)
     truncated = len(bodies) > max_messages
     if truncated:
         bodies = bodies[:max_messages]

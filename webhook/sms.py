@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from dataclasses import dataclass, field
 from typing import Callable, List
 
 import redis
@@ -77,11 +78,12 @@ def inbound(sms: SmsChannel, sender: str, message_sid: str) -> Response:
 
     started = time.monotonic()
     try:
-        bodies = answer(services(), sms, conversation_id, sender)
+        said = answer(services(), sms, conversation_id, sender)
     except Exception:  # noqa: BLE001 - whatever broke, the person still gets the way to a human
         log.exception("sms turn failed; sent the fallback reply")
-        bodies = [services().content.ui_text("service_unavailable", DEFAULT_LANGUAGE)]
-    sized = fit(bodies, sms.settings.max_segments_per_message, sms.settings.max_messages)
+        said = Answer([services().content.ui_text("service_unavailable", DEFAULT_LANGUAGE)])
+    settings = sms.settings
+    sized = fit(said.bodies, settings.max_segments_per_message, settings.max_messages, said.alone)
     body = twiml(sized.messages)
     try:
         sms.state.save_reply(message_sid, body)
@@ -107,12 +109,20 @@ def stored_language(svc: Services, conversation_id: str) -> str:
     return state.code if state else DEFAULT_LANGUAGE
 
 
+@dataclass
+class Answer:
+    """The texts to send back; those in `alone` go as an SMS of their own, never packed."""
+
+    bodies: List[str]
+    alone: List[str] = field(default_factory=list)
+
+
 def media_count(value: str) -> int:
     """How many photos Twilio says came with the text; 0 for anything that is not a count."""
     return int(value) if value.isascii() and value.isdigit() and len(value) <= 3 else 0
 
 
-def answer(svc: Services, sms: SmsChannel, conversation_id: str, sender: str) -> List[str]:
+def answer(svc: Services, sms: SmsChannel, conversation_id: str, sender: str) -> Answer:
     """The texts to send back for this message (empty: send nothing)."""
     body = request.form.get("Body", "")
     media = media_count(request.form.get("NumMedia", ""))
@@ -129,32 +139,33 @@ def answer(svc: Services, sms: SmsChannel, conversation_id: str, sender: str) ->
         reply = keyword_reply(svc, sms, conversation_id, sender, keyword)
         # STOP is always confirmed (the one text the law allows after it); the rest is rate-limited.
         if keyword.kind == keywords.OPT_OUT or not over_limit:
-            return reply
+            return Answer(reply)
     elif opted_out:
         log.info("sms from a sender who opted out: not answered")
-        return []
+        return Answer([])
     if over_limit:
         log.warning("sms rate limit reached", extra={"conversation": turns.log_id(conversation_id)})
         # One polite answer per window; after that, silence costs the organisation nothing.
         first_over = count == sms.settings.rate_limit + 1
-        return [svc.content.sms_text("sms_rate_limited", language)] if first_over else []
+        return Answer([svc.content.sms_text("sms_rate_limited", language)] if first_over else [])
     if len(body) > sms.settings.max_body_chars:
-        return [svc.content.sms_text("sms_too_long", language)]
+        return Answer([svc.content.sms_text("sms_too_long", language)])
 
     sms.vault.remember(conversation_id, sender, svc.retention_seconds)
     sms.state.mark_wrote(conversation_id, sms.settings.outbound_window_seconds)
     text = body.strip()
     if not text:
         if media:
-            return [svc.content.sms_text("sms_no_images", language)]
-        return [svc.content.ui_text("error_empty", language)]
+            return Answer([svc.content.sms_text("sms_no_images", language)])
+        return Answer([svc.content.ui_text("error_empty", language)])
     number = chosen_number(text)
     payload = sms.state.choice(conversation_id, number) if number else None
     reply = turns.handle(svc, conversation_id, payload or text, channel=SMS, said=text)
     texts = numbered(svc.content, reply.messages, reply.language)
     if not reply.deleted and not reply.fallback:
         sms.state.save_choices(conversation_id, texts.payloads)
-    return texts.bodies
+    # The privacy notice is an SMS of its own, so it is read whole and before anything else.
+    return Answer(texts.bodies, [reply.privacy_notice] if reply.privacy_notice else [])
 
 
 def keyword_reply(

@@ -45,6 +45,7 @@ class Reply:
     relayed: bool = False  # went to the advocate who has the conversation; the bot said nothing
     handoff: bool = False  # a person has, or is about to have, the conversation
     language_notice: bool = False  # the first message says which language Puente answers in
+    privacy_notice: str = ""  # what is kept and how to erase it, said at first contact
     commands: List[Dict[str, Any]] = field(default_factory=list)
 
 
@@ -168,6 +169,7 @@ def tell_privacy_first(services: Services, reply: Reply, after_danger: bool) -> 
         notice = (services.machine.from_english([notice], reply.language) or [notice])[0]
     place = int(after_danger) + int(reply.language_notice)
     reply.messages.insert(min(place, len(reply.messages)), notice)
+    reply.privacy_notice = notice["text"]
 
 
 def hand_back(services: Services, ticket: Ticket) -> Reply:
