@@ -7,6 +7,8 @@ import contextlib
 import pytest
 import redis
 
+from tests.conftest import stored_values
+
 pytestmark = pytest.mark.stack
 
 HOTLINE = "1-888-373-7888"
@@ -76,20 +78,46 @@ def test_conversation_is_kept_in_redis_with_the_retention(chat_factory, redis_ur
 
 
 def keys_about(client, conversation_id):
-    return [k for k in client.scan_iter("*") if conversation_id.encode() in k]
+    """Every key whose name or any stored value names the conversation."""
+    mark = conversation_id.encode()
+    return [
+        key
+        for key in client.scan_iter("*")
+        if mark in key or any(mark in value for value in stored_values(client, key))
+    ]
 
 
-def test_delete_my_data_erases_the_conversation_after_one_confirmation(chat_factory, redis_url):
+@pytest.mark.parametrize(
+    ("hint", "first", "delete", "yes", "done"),
+    [
+        ("en", "my boss keeps my passport", "delete my data", "yes", "deleted"),
+        (
+            "es",
+            "mi patron tiene mi pasaporte y no me lo quiere dar",
+            "/delete_my_data",
+            "si",
+            "borró",
+        ),
+    ],
+)
+def test_delete_my_data_erases_the_conversation_after_one_confirmation(
+    chat_factory, redis_url, hint, first, delete, yes, done
+):
     client = redis.Redis.from_url(redis_url)
-    chat = chat_factory("en")
-    chat.say("mi patron tiene mi pasaporte y no me lo quiere dar")
-    question = chat.say("/delete_my_data")
+    chat = chat_factory(hint)
+    chat.say(first)
+    chat.say("I want to talk to a person" if hint == "en" else "quiero hablar con una persona")
+    chat.say("/affirm")
+    chat.say("/stop_form")  # a ticket too, whose summary and messages must go as well
+    closed = chat.say("back to Puente" if hint == "en" else "volver a Puente")  # leave the line
+    assert not closed["relayed"], closed
+    question = chat.say(delete)
     assert question["deleted"] is False
     assert {"/affirm", "/deny"} <= {b["payload"] for b in question["messages"][-1]["buttons"]}
     assert keys_about(client, chat.conversation_id)  # nothing is gone before the confirmation
-    done = chat.say("si")
-    assert done["deleted"] is True
-    assert "borró" in " ".join(chat.texts(done))
+    answer = chat.say(yes)
+    assert answer["deleted"] is True
+    assert done in " ".join(chat.texts(answer))
     assert keys_about(client, chat.conversation_id) == []
 
 
