@@ -80,10 +80,10 @@ def test_in_quiet_hours_it_is_held_then_sent_when_their_window_opens(sms_app, db
     # Held encrypted: the words are not in Redis in clear.
     assert b"I can talk" not in b"".join(db.lrange(keys.sms_held(ticket.conversation_id), 0, -1))
     sms = sms_app.extensions[SMS]
-    assert send_held(sms, now=at(16, 59)) == 0
-    assert send_held(sms, now=at(17, 1)) == 1
+    assert send_held(sms_app.extensions[EXTENSION], sms, now=at(16, 59)) == 0
+    assert send_held(sms_app.extensions[EXTENSION], sms, now=at(17, 1)) == 1
     assert texted(db, ticket.conversation_id) == ["Tulip.\nI can talk now."]
-    assert send_held(sms, now=at(18)) == 0  # sent once
+    assert send_held(sms_app.extensions[EXTENSION], sms, now=at(18)) == 0  # sent once
 
 
 def test_deleting_the_conversation_deletes_its_held_texts(sms_app, db):
@@ -94,7 +94,7 @@ def test_deleting_the_conversation_deletes_its_held_texts(sms_app, db):
     assert erase_conversation(db, ticket.conversation_id)
     assert db.zscore(keys.sms_held_due(), ticket.conversation_id) is None
     assert not db.exists(keys.sms_held(ticket.conversation_id))
-    assert send_held(sms_app.extensions[SMS], now=at(17, 5)) == 0
+    assert send_held(sms_app.extensions[EXTENSION], sms_app.extensions[SMS], now=at(17, 5)) == 0
 
 
 def test_a_text_inside_their_window_goes_at_once(sms_app, db):
@@ -114,7 +114,7 @@ def test_a_held_text_is_dropped_if_they_stopped_writing_before_it_was_due(sms_ap
     ticket = sms_ticket(sms_app, {"contact_time": "evening"})
     assert say(sms_app, ticket, "Later.", now=at(10)).held_until is not None
     db.delete(keys.sms_wrote(ticket.conversation_id))  # the outbound window closed meanwhile
-    assert send_held(sms_app.extensions[SMS], now=at(17, 5)) == 0
+    assert send_held(sms_app.extensions[EXTENSION], sms_app.extensions[SMS], now=at(17, 5)) == 0
     assert texted(db, ticket.conversation_id) == []
 
 

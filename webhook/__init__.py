@@ -5,7 +5,8 @@ from __future__ import annotations
 import secrets
 from typing import Any, Mapping, Optional
 
-from flask import Flask, jsonify, request
+import redis
+from flask import Flask, Response, jsonify, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -28,6 +29,14 @@ SECURITY_HEADERS = {
     # Nothing Puente serves should stay in a shared phone's cache or come back with the Back button.
     "Cache-Control": "no-store",
 }
+
+
+def redis_answers(connection: redis.Redis) -> bool:
+    """True when Redis answers a PING within the connection's timeout."""
+    try:
+        return bool(connection.ping())
+    except redis.RedisError:
+        return False
 
 
 def too_deeply_nested(error: RecursionError) -> Any:
@@ -92,6 +101,21 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
 
     @app.get("/healthz")
     def health():
+        """Alive: the process answers HTTP."""
         return jsonify({"status": "ok"})
+
+    @app.get("/readyz")
+    def ready():
+        """Ready: Redis answers and the content is loaded (Rasa down still gets an answer)."""
+        svc = app.extensions[EXTENSION]
+        checks = {"redis": redis_answers(svc.redis), "content": bool(svc.languages)}
+        status = 200 if all(checks.values()) else 503
+        return jsonify({"ready": status == 200, **checks}), status
+
+    @app.get("/metrics")
+    def metrics():
+        """Prometheus metrics (README: "Operations"); counts only."""
+        body, content_type = app.extensions[EXTENSION].metrics.exposition()
+        return Response(body, content_type=content_type)
 
     return app

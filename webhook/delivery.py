@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from webhook import quiet
 from webhook.handoff import Ticket
 from webhook.outbound import OutboundRefused
+from webhook.segments import segments
 from webhook.services import Services
 from webhook.sms_channel import SmsChannel
 from webhook.sms_reply import numbered
@@ -83,24 +84,29 @@ def deliver(
         wait = round(opens.timestamp() - local_now.timestamp())
         log.info("sms held until the person's hours", extra={"held_seconds": wait})
         return Delivery(sent=False, held_until=opens)
-    return send_now(sms, conversation_id, bodies, texts.payloads)
+    return send_now(services, sms, conversation_id, bodies, texts.payloads)
 
 
 def send_now(
-    sms: SmsChannel, conversation_id: str, bodies: List[str], payloads: List[str]
+    services: Services,
+    sms: SmsChannel,
+    conversation_id: str,
+    bodies: List[str],
+    payloads: List[str],
 ) -> Delivery:
     """Texts the bodies in order; the numbered choices they offer are remembered first."""
     sms.state.save_choices(conversation_id, payloads)
     try:
         for body in bodies:
             sms.outbound.send(conversation_id, body)
+            services.metrics.sms_segments.labels("outbound").inc(segments(body))
     except OutboundRefused as refused:
         log.warning("sms delivery refused", extra={"reason": refused.args[0]})
         return Delivery(sent=False, reason=REFUSED)
     return Delivery(sent=True)
 
 
-def send_held(sms: Optional[SmsChannel], now: Optional[float] = None) -> int:
+def send_held(services: Services, sms: Optional[SmsChannel], now: Optional[float] = None) -> int:
     """Sends the texts whose hour came (to who still wrote lately); how many conversations."""
     if sms is None or sms.outbound is None:
         return 0
@@ -110,6 +116,6 @@ def send_held(sms: Optional[SmsChannel], now: Optional[float] = None) -> int:
             log.info("held sms dropped: the person has not written within the outbound window")
             continue
         for entry in held:
-            if send_now(sms, conversation_id, entry["bodies"], entry["payloads"]).sent:
+            if send_now(services, sms, conversation_id, entry["bodies"], entry["payloads"]).sent:
                 sent += 1
     return sent

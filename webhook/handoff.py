@@ -271,6 +271,15 @@ class Handoffs:
         fields = self.redis.hgetall(keys.ticket(ticket_id))
         return Ticket.from_hash(ticket_id, fields, self.sealer) if fields else None
 
+    def waiting_counts(self, now: Optional[float] = None) -> Dict[str, int]:
+        """How many tickets wait, by priority, from the queue's scores alone (for metrics)."""
+        now = time.time() if now is None else now
+        # Danger sorts DANGER_HEAD_START_SECONDS earlier: a score below half of that is danger.
+        split = now - DANGER_HEAD_START_SECONDS / 2
+        danger = self.redis.zcount(keys.handoff_queue(), "-inf", f"({split}")
+        normal = self.redis.zcount(keys.handoff_queue(), split, "+inf")
+        return {PRIORITY_DANGER: int(danger), PRIORITY_NORMAL: int(normal)}
+
     def waiting(self) -> List[Ticket]:
         """Waiting tickets, danger first, then oldest first."""
         return self._listed(keys.handoff_queue())

@@ -18,6 +18,7 @@ from webhook.language import Detector, LanguageMemory
 from webhook.language_choice import ChoiceWords
 from webhook.leave_queue import LeavePhrases
 from webhook.machine import Machine, load_machine
+from webhook.metrics import Metrics
 from webhook.office_hours import OfficeHours
 from webhook.rasa_client import RasaClient
 from webhook.web_outbox import WebOutbox
@@ -87,6 +88,11 @@ class Services:
     def web_outbox(self) -> WebOutbox:
         """Messages for open web chats, sent outside a reply."""
         return WebOutbox(self.redis, self.retention_seconds, self.sealer)
+
+    @cached_property
+    def metrics(self) -> Metrics:
+        """This app's Prometheus metrics."""
+        return Metrics(self.handoffs.waiting_counts)
 
     @cached_property
     def machine(self) -> Optional[Machine]:

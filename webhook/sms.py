@@ -85,6 +85,7 @@ def inbound(sms: SmsChannel, sender: str, message_sid: str) -> Response:
     settings = sms.settings
     sized = fit(said.bodies, settings.max_segments_per_message, settings.max_messages, said.alone)
     body = twiml(sized.messages)
+    services().metrics.sms_segments.labels("reply").inc(sized.segments)
     try:
         sms.state.save_reply(message_sid, body)
     except redis.RedisError:

@@ -73,10 +73,10 @@ def sweep(
 def sweep_app(app: Flask) -> int:
     """One sweep with the app's services, SMS channel and limit; then texts whose hour came."""
     with app.app_context():
-        sms = app.extensions.get(sms_extension.EXTENSION)
-        updated = sweep(app.extensions[EXTENSION], sms, app.config["HANDOFF_UPDATE_SECONDS"])
+        services, sms = app.extensions[EXTENSION], app.extensions.get(sms_extension.EXTENSION)
+        updated = sweep(services, sms, app.config["HANDOFF_UPDATE_SECONDS"])
         try:
-            send_held(sms)
+            send_held(services, sms)
         except redis.RedisError:
             log.error("held texts not sent this round: redis unavailable")
         return updated

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 import redis
 
@@ -17,6 +18,7 @@ from webhook.erase import DELETE_COMMAND, erase_conversation
 from webhook.handoff import HANDOFF_COMMAND, PRIORITY_DANGER, Ticket
 from webhook.language_choice import choice_payload
 from webhook.machine import PIVOT, likely_to_read
+from webhook.metrics import ANSWERED, DELETED, FALLBACK, RELAYED
 from webhook.office_hours import opening_spec
 from webhook.rasa_client import RasaUnavailable
 from webhook.services import Services
@@ -96,6 +98,29 @@ def delete_conversation(services: Services, conversation_id: str, code: str) -> 
     return Reply(language=code, messages=[done], deleted=True)
 
 
+def counted(turn: Callable[..., Reply]) -> Callable[..., Reply]:
+    """Counts each message a turn handles, and how long it took, in the app's metrics."""
+
+    @functools.wraps(turn)
+    def timed(services: Services, *args: Any, channel: str = WEB, **kwargs: Any) -> Reply:
+        started = time.monotonic()
+        reply = turn(services, *args, channel=channel, **kwargs)
+        services.metrics.count_turn(channel, outcome_of(reply), time.monotonic() - started)
+        return reply
+
+    return timed
+
+
+def outcome_of(reply: Reply) -> str:
+    """What became of a message, for the metrics."""
+    if reply.relayed:
+        return RELAYED
+    if reply.deleted:
+        return DELETED
+    return FALLBACK if reply.fallback else ANSWERED
+
+
+@counted
 def handle(
     services: Services,
     conversation_id: str,
