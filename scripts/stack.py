@@ -30,6 +30,8 @@ READY_TIMEOUT_SECONDS = 120
 POLL_SECONDS = 0.25
 STOP_GRACE_SECONDS = 10
 HTTP_TIMEOUT_SECONDS = 2
+# Rasa is ready when its model is loaded and Redis answers (bot/health.py).
+RASA_READY_PATH = "/webhooks/health/ready"
 
 
 def free_port() -> int:
@@ -246,7 +248,7 @@ class Stack:
                 str(self.ports.rasa),
                 "--quiet",
             ],
-            http_ok(self.rasa_url + "/"),
+            http_ok(self.rasa_url + RASA_READY_PATH),
             env,
         )
 

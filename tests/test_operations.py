@@ -57,3 +57,23 @@ def test_metrics_count_turns_fallbacks_handoffs_and_sms_segments(redis_url, tmp_
     # Counts only: no conversation, number or text.
     for secret in (conversation, texter.number.lstrip("+"), "passport", "conv-danger"):
         assert secret not in text
+
+
+def test_rasa_is_ready_when_its_model_is_loaded_and_redis_answers(stack):
+    import requests
+
+    from scripts.stack import RASA_READY_PATH
+
+    answer = requests.get(stack.rasa_url + RASA_READY_PATH, timeout=10)
+    assert answer.status_code == 200
+    assert answer.json() == {"ready": True, "model": True, "redis": True}
+    for process in (stack.web_url, stack.nlg_url):
+        assert requests.get(process + "/readyz", timeout=10).json()["ready"] is True
+    assert requests.get(stack.actions_url + "/health", timeout=10).ok
+
+
+def test_rasas_readiness_says_no_when_redis_does_not_answer(monkeypatch):
+    from bot.health import redis_answers
+
+    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
+    assert redis_answers() is False
