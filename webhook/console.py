@@ -322,7 +322,7 @@ def clock(timestamp: float) -> str:
 
 
 def delivery_state(message: Dict[str, Any]) -> str:
-    """ "held until 17:00" or "not sent" for an advocate's reply that did not go at once."""
+    """Says "held until 17:00" or "not sent" for an advocate's reply that did not go at once."""
     if message.get("held"):
         return words()["state_held"].replace("{time}", str(message["held"]))
     return words()["state_not_sent"] if message.get("undelivered") else ""
