@@ -105,3 +105,9 @@ def test_page_loads_nothing_from_elsewhere(client):
 def test_ui_strings_for_the_picker(client):
     assert client.get("/api/chat/ui/es").get_json()["strings"]["send"] == "Enviar"
     assert client.get("/api/chat/ui/xx").status_code == 404
+
+
+def test_json_nested_too_deep_gets_the_page_its_words_not_a_crash(client, content):
+    answer = client.post("/api/chat/message", data="[" * 2000, content_type="application/json")
+    assert answer.status_code == 400
+    assert answer.get_json()["message"] == content.ui_text("error_bad_request", "en")

@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webhook import cli, console, logs, nlg, simulator, sms, sms_channel, webchat
 from webhook import config as settings
+from webhook.content import DEFAULT_LANGUAGE
 from webhook.services import EXTENSION, Services
 
 MAX_REQUEST_BYTES = 64 * 1024
@@ -41,7 +42,7 @@ def redis_answers(connection: redis.Redis) -> bool:
 
 def too_deeply_nested(error: RecursionError) -> Any:
     """JSON nested thousands deep (the parser recurses): a bad request, not a crash."""
-    return jsonify({"error": "bad_request", "message": "The request could not be read."}), 400
+    return webchat.error("bad_request", "error_bad_request", 400, DEFAULT_LANGUAGE)
 
 
 def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
