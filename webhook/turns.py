@@ -173,14 +173,15 @@ def handle(
 
 def first_contact(services: Services, conversation_id: str) -> bool:
     """True for the first message of a conversation Puente does not know (new, or erased)."""
-    key = keys.seen(conversation_id)
     try:
-        if services.redis.set(key, 1, nx=True, ex=services.retention_seconds):
-            return True
-        services.redis.expire(key, services.retention_seconds)  # kept as long as the rest
+        # One round trip on every message: mark it seen (as long as the rest is kept), and learn
+        # whether it was before.
+        before = services.redis.set(
+            keys.seen(conversation_id), 1, ex=services.retention_seconds, get=True
+        )
     except redis.RedisError:
-        pass  # unsure: the fallback reply is what they get anyway
-    return False
+        return False  # unsure: the fallback reply is what they get anyway
+    return before is None
 
 
 def tell_privacy_first(services: Services, reply: Reply, after_danger: bool) -> None:
