@@ -38,6 +38,7 @@ from tests.conftest import (
     csrf_token,
 )
 from webhook import MAX_REQUEST_BYTES, keys
+from webhook.erase import erase_conversation
 from webhook.phones import PhoneVault
 
 pytestmark = pytest.mark.stack
@@ -289,11 +290,6 @@ def twiml_messages(twiml: str, what: Any) -> List[str]:
     return ["".join(message.itertext()) for message in root]
 
 
-def erase_conversation(db: redis.Redis, conversation_id: str) -> None:
-    """Forget a conversation (its tracker, language, handoff...), as "delete my data" does."""
-    db.delete(*keys.about_conversation(conversation_id))
-
-
 def reset_sms_state(db: redis.Redis, sender: Any = None, message_sid: Any = None) -> None:
     """Start the sender afresh: no count, no opt-out, no history, no earlier reply to this text.
 
@@ -301,7 +297,7 @@ def reset_sms_state(db: redis.Redis, sender: Any = None, message_sid: Any = None
     From that hypothesis draws again starts a new conversation, and a failing example does the
     same thing again when hypothesis replays it.
     """
-    for pattern in (keys.sms_rate("*", "*"), keys.sms_opted_out("*")):
+    for pattern in (keys.sms_rate("*"), keys.sms_opted_out("*")):
         for key in db.scan_iter(match=pattern):
             db.delete(key)
     if isinstance(sender, str):
@@ -573,10 +569,10 @@ LONG_CONVERSATION_TURNS = 30
 def test_a_long_conversation_is_still_answered(stack, chat_factory, content, logs):
     """Found by the SMS fuzz, as it shrank an example texting one hostile From many times.
 
-    Rasa posts the whole tracker to the content endpoint for every reply, and the tracker grows
-    ~3.4 KB a turn: past MAX_REQUEST_BYTES (64 KB) the endpoint answers 413, Rasa logs a traceback
-    and sends nothing, and from then on every message gets the "cannot answer right now" reply
-    (turn 20 of "hi"; turn 12 of 1000-character messages). Web chat and SMS alike.
+    Rasa's own NLG posted the whole tracker to the content endpoint for every reply, ~3.4 KB more
+    each turn: past MAX_REQUEST_BYTES (64 KB) the endpoint answered 413, and from then on every
+    message got the "cannot answer right now" reply (turn 20 of "hi"). bot/nlg.py now sends only
+    the response, its arguments and the language.
     """
     chat = chat_factory("en")
     fallback = content.ui_text("service_unavailable", "en")

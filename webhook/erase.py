@@ -22,7 +22,6 @@ def erase_conversation(connection: redis.Redis, conversation_id: str) -> bool:
             raw.decode() for raw in connection.smembers(keys.conversation_tickets(conversation_id))
         ]
         counted = [t for t in tickets if connection.exists(keys.ticket_figures(t))]
-        rates = list(connection.scan_iter(match=keys.sms_rates(conversation_id)))
         with connection.pipeline() as pipe:
             for ticket_id in tickets:
                 pipe.delete(*keys.about_ticket(ticket_id))
@@ -31,7 +30,7 @@ def erase_conversation(connection: redis.Redis, conversation_id: str) -> bool:
             for ticket_id in counted:
                 # The anonymous count stays, and tells an advocate on the ticket what happened.
                 pipe.hset(keys.ticket_figures(ticket_id), DELETED, "1")
-            pipe.delete(*keys.about_conversation(conversation_id), *rates)
+            pipe.delete(*keys.about_conversation(conversation_id))
             pipe.zrem(keys.sms_held_due(), conversation_id)  # its held texts are gone too
             pipe.execute()
     except redis.RedisError:

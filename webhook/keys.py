@@ -38,14 +38,9 @@ def sms_choices(conversation_id: str) -> str:
     return f"{PREFIX}:sms:choices:{conversation_id}"
 
 
-def sms_rate(conversation_id: str, window: int) -> str:
-    """How many messages a sender sent in one rate-limit window."""
-    return f"{PREFIX}:sms:rate:{conversation_id}:{window}"
-
-
-def sms_rates(conversation_id: str) -> str:
-    """A pattern matching every rate-limit window of one sender."""
-    return f"{PREFIX}:sms:rate:{conversation_id}:*"
+def sms_rate(conversation_id: str) -> str:
+    """How many messages a sender sent in the current rate-limit window (expires with it)."""
+    return f"{PREFIX}:sms:rate:{conversation_id}"
 
 
 def sms_opted_out(conversation_id: str) -> str:
@@ -176,6 +171,7 @@ def about_conversation(conversation_id: str) -> List[str]:
         conversation_language(conversation_id),
         sms_address(conversation_id),
         sms_choices(conversation_id),
+        sms_rate(conversation_id),
         sms_wrote(conversation_id),
         sms_held(conversation_id),
         handoff(conversation_id),

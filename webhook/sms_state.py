@@ -62,13 +62,12 @@ class SmsState:
     # --- rate limit ----------------------------------------------------------------------------
 
     def count_message(self, conversation_id: str, window_seconds: int) -> int:
-        """Count one message in the sender's current window; return the count so far."""
-        window = int(time.time() // window_seconds)
-        key = keys.sms_rate(conversation_id, window)
+        """Count one message in the window its sender's first message opened; the count so far."""
+        key = keys.sms_rate(conversation_id)
         with self.connection.pipeline() as pipe:
-            pipe.incr(key)
-            pipe.expire(key, window_seconds)
-            count, _ = pipe.execute()
+            pipe.set(key, 0, ex=window_seconds, nx=True)  # a new window, only if none is open
+            pipe.incr(key)  # keeps the window's expiry
+            _, count = pipe.execute()
         return int(count)
 
     # --- numbered menus ------------------------------------------------------------------------
