@@ -192,3 +192,31 @@ def test_the_loop_outlives_a_failed_sweep(app, handoffs, db, caplog):
     failures = [r for r in caplog.records if r.getMessage() == "handoff sweep failed"]
     assert len(failures) == 3 and failures[0].error == "TypeError"
     assert web_sent(db, "conv-loop") == []
+
+
+def test_an_sms_update_waits_for_the_persons_hours_and_is_not_sent_once_claimed(
+    redis_url, tmp_path, db
+):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    def at(hour: int, minute: int) -> float:
+        return datetime(2026, 12, 2, hour, minute, tzinfo=ZoneInfo("America/New_York")).timestamp()
+
+    app = create_app(app_config(redis_url, tmp_path, **SMS_APP_CONFIG))
+    sms, services = app.extensions[SMS], app.extensions[EXTENSION]
+    evening, later = "+15557650001", "+15557650002"
+    tickets = []
+    for phone in (evening, later):
+        conversation = sms.vault.conversation_id(phone)
+        sms.vault.remember(conversation, phone, TTL)
+        sms.state.mark_wrote(conversation, TTL)
+        summary = {"contact_time": "evening"}
+        ticket = services.handoffs.open(conversation, "sms", "en", "normal", summary, now=at(10, 0))
+        tickets.append(ticket)
+    assert sweep(services, sms, LIMIT, now=at(10, 30)) == 0  # their hours are closed
+    assert db.llen(keys.sms_outbox()) == 0 and not any(marked(services, t.id) for t in tickets)
+    services.handoffs.claim(tickets[1].id, "ana", now=at(12, 0))  # an advocate took this one
+    assert sweep(services, sms, LIMIT, now=at(17, 5)) == 1  # only the one still waiting
+    sent = [SEALER.open_json(raw) for raw in db.lrange(keys.sms_outbox(), 0, -1)]
+    assert [e["conversation"] for e in sent] == [tickets[0].conversation_id]

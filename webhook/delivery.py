@@ -51,6 +51,18 @@ def opener(services: Services, ticket: Ticket, language: str) -> str:
     return services.content.ui_text("discreet_greeting", language)
 
 
+def quiet_until(
+    services: Services, ticket: Ticket, now: Optional[float] = None
+) -> Optional[datetime]:
+    """When the person's texting hours next open, if they are closed now (SMS only); else None."""
+    if ticket.channel != SMS:
+        return None
+    # The person's hours are read in the organisation's zone: Puente does not ask where they are.
+    zone = ZoneInfo(services.office_hours.zone)
+    local_now = datetime.fromtimestamp(time.time() if now is None else now, zone)
+    return quiet.next_allowed(ticket.summary.get("contact_time"), local_now)
+
+
 def deliver(
     services: Services,
     sms: Optional[SmsChannel],
@@ -75,14 +87,10 @@ def deliver(
     bodies = list(texts.bodies)
     if bodies:
         bodies[0] = f"{opener(services, ticket, language)}\n{bodies[0]}"
-    # The person's hours are read in the organisation's zone: Puente does not ask where they are.
-    zone = ZoneInfo(services.office_hours.zone)
-    local_now = datetime.fromtimestamp(time.time() if now is None else now, zone)
-    opens = quiet.next_allowed(ticket.summary.get("contact_time"), local_now)
+    opens = quiet_until(services, ticket, now)
     if opens is not None:
         sms.state.hold(conversation_id, bodies, texts.payloads, opens.timestamp())
-        wait = round(opens.timestamp() - local_now.timestamp())
-        log.info("sms held until the person's hours", extra={"held_seconds": wait})
+        log.info("sms held until the person's hours")
         return Delivery(sent=False, held_until=opens)
     return send_now(services, sms, conversation_id, bodies, texts.payloads)
 

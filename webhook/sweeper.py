@@ -11,7 +11,7 @@ import redis
 from flask import Flask
 
 from webhook import sms_channel as sms_extension
-from webhook.delivery import deliver, send_held
+from webhook.delivery import deliver, quiet_until, send_held
 from webhook.handoff import SYSTEM, Ticket
 from webhook.services import EXTENSION, Services
 from webhook.sms_channel import SmsChannel
@@ -29,12 +29,14 @@ def update_language(services: Services, language: str) -> str:
     return language if language in services.languages else DEFAULT_LANGUAGE
 
 
-def tell(services: Services, sms: Optional[SmsChannel], ticket: Ticket) -> bool:
+def tell(
+    services: Services, sms: Optional[SmsChannel], ticket: Ticket, now: Optional[float] = None
+) -> bool:
     """Sends the still-waiting text to the ticket's conversation; True when it went."""
     language = update_language(services, ticket.language)
     text = services.content.ui_text(STILL_WAITING_TEXT, language)
     messages = [{"text": text, "buttons": []}]
-    sent = deliver(services, sms, ticket, messages, language).accepted
+    sent = deliver(services, sms, ticket, messages, language, now=now).sent
     if sent:
         # Only a text that went is noted: the advocate reads the history as what the person saw.
         services.handoffs.add_message(ticket.id, SYSTEM, STILL_WAITING_EVENT)
@@ -62,8 +64,12 @@ def sweep(
     sent = 0
     try:
         for ticket in handoffs.due_for_update(after_seconds, now):
+            if quiet_until(services, ticket, now) is not None:
+                # Not held for later: by the person's hours an advocate may have the chat, and
+                # "still in line" would then be wrong. A later sweep sends it, if it still waits.
+                continue
             # Several web processes sweep the same queue: only the one that marks it sends.
-            if handoffs.mark_updated(ticket.id, now) and tell(services, sms, ticket):
+            if handoffs.mark_updated(ticket.id, now) and tell(services, sms, ticket, now):
                 sent += 1
     except redis.RedisError:
         log.error("handoff sweep stopped: redis unavailable", extra={"sent": sent})
