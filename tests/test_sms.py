@@ -6,6 +6,10 @@ tests/test_sms_stack.py has the conversations through the whole running stack.
 
 from __future__ import annotations
 
+import http.server
+import json
+import threading
+import time
 import uuid
 from typing import Dict, List, Optional
 
@@ -14,6 +18,7 @@ import redis
 from twilio.request_validator import RequestValidator
 
 from tests.conftest import (
+    SEALER,
     SMS_APP_CONFIG,
     SMS_AUTH_TOKEN,
     SMS_ENV,
@@ -23,6 +28,7 @@ from tests.conftest import (
 )
 from webhook import create_app, keys
 from webhook.phones import PhoneVault
+from webhook.sms_state import SmsState
 
 TOKEN = SMS_AUTH_TOKEN
 PUBLIC = SMS_PUBLIC_URL
@@ -286,3 +292,70 @@ def test_no_phone_number_in_redis_keys_or_values(phone, db):
 def test_the_simulator_never_runs_with_real_twilio_credentials(app):
     with pytest.raises(RuntimeError):
         create_app({**app.config, "SMS_SIMULATOR": True, "TWILIO_ACCOUNT_SID": "AC" + "1" * 32})
+
+
+# --- a slow Rasa: a holding text within Twilio's deadline, the answer after ------------------
+
+
+class SlowRasa:
+    """A stand-in for Rasa's REST webhook that answers one fixed text after `delay` seconds."""
+
+    ANSWER = "The answer that took its time."
+
+    def __init__(self, delay: float) -> None:
+        answer = json.dumps([{"recipient_id": "x", "text": self.ANSWER}]).encode()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
+                self.rfile.read(int(self.headers["Content-Length"]))
+                time.sleep(delay)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def slow_phone(redis_url, tmp_path):
+    rasa = SlowRasa(delay=1.5)
+    app = create_app(
+        app_config(
+            redis_url,
+            tmp_path,
+            **SMS_APP_CONFIG,
+            RASA_URL=rasa.url,
+            RASA_TIMEOUT_SECONDS=5,
+            SMS_REPLY_DEADLINE_SECONDS=0.3,
+        )
+    )
+    yield Texter(app.test_client())
+    rasa.server.shutdown()
+
+
+def outbox_for(db: redis.Redis, conversation_id: str) -> List[str]:
+    """Texts the outbound module wrote to the development outbox for one conversation."""
+    entries = SmsState(db, 3600, SEALER).outbox()
+    return [entry["body"] for entry in entries if entry.get("conversation") == conversation_id]
+
+
+def test_a_slow_answer_gets_a_holding_text_in_time_and_the_answer_by_outbound(slow_phone, db):
+    slow_phone.text("hi")  # the first contact's privacy notice, and the number is kept
+    conversation_id = conversation_of(slow_phone.number, db)
+    started = time.monotonic()
+    [holding] = slow_phone.text("my boss took my passport")
+    assert time.monotonic() - started < 1.5, "the TwiML answer waited for Rasa"
+    assert "another text soon" in holding and "911" in holding and "1-888-373-7888" in holding
+    deadline = time.monotonic() + 10
+    # The answers to "hi" and to this message, each once.
+    while outbox_for(db, conversation_id).count(SlowRasa.ANSWER) < 2:
+        assert time.monotonic() < deadline, outbox_for(db, conversation_id)
+        time.sleep(0.1)
+    time.sleep(0.5)
+    assert outbox_for(db, conversation_id).count(SlowRasa.ANSWER) == 2

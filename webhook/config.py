@@ -46,6 +46,9 @@ def from_environment() -> Dict[str, Any]:
         "SMS_MAX_BODY_CHARS": int(env.get("PUENTE_SMS_MAX_BODY_CHARS", "1000")),
         # Unprompted texts (a reply, an update) go only to who wrote within this many hours.
         "SMS_OUTBOUND_WINDOW_HOURS": int(env.get("PUENTE_SMS_OUTBOUND_WINDOW_HOURS", "72")),
+        # Twilio waits 15 s for the webhook: a turn slower than this gets a holding text first.
+        "SMS_REPLY_DEADLINE_SECONDS": float(env.get("PUENTE_SMS_REPLY_DEADLINE_SECONDS", "8")),
+        "SMS_TURN_WORKERS": int(env.get("PUENTE_SMS_TURN_WORKERS", "32")),
         # When advocates answer handoffs (README: "Talking to a person").
         "OFFICE_HOURS": env.get("PUENTE_OFFICE_HOURS", "mon-fri 09:00-17:00"),
         "OFFICE_TIMEZONE": env.get("PUENTE_OFFICE_TIMEZONE", "America/New_York"),

@@ -100,10 +100,11 @@ def send_now(
     sms: SmsChannel,
     conversation_id: str,
     bodies: List[str],
-    payloads: List[str],
+    payloads: Optional[List[str]],
 ) -> Delivery:
-    """Texts the bodies in order; the numbered choices they offer are remembered first."""
-    sms.state.save_choices(conversation_id, payloads)
+    """Texts the bodies in order; the numbered choices they offer (None: already kept) first."""
+    if payloads is not None:
+        sms.state.save_choices(conversation_id, payloads)
     try:
         for body in bodies:
             sms.outbound.send(conversation_id, body)

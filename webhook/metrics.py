@@ -49,6 +49,11 @@ class Metrics:
             ["kind"],
             registry=self.registry,
         )
+        self.sms_holding = Counter(
+            "puente_sms_holding_replies",
+            "SMS turns slower than Twilio's deadline: a holding text went, the answer after",
+            registry=self.registry,
+        )
         self.handoffs = HandoffCollector(waiting)
         self.registry.register(self.handoffs)
 

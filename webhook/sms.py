@@ -5,14 +5,17 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
-from typing import Callable, List
+from typing import Any, Callable, Dict, List
 
 import redis
-from flask import Blueprint, Response, request
+from flask import Blueprint, Flask, Response, current_app, request
 
 from webhook import keywords, turns
 from webhook.content import DEFAULT_LANGUAGE
+from webhook.delivery import send_now
 from webhook.segments import fit
 from webhook.services import Services, services
 from webhook.signature import is_signed
@@ -23,6 +26,8 @@ log = logging.getLogger(__name__)
 SMS = "sms"
 
 TWIML_TYPE = "application/xml"
+HOLDING_TEXT = "sms_holding"  # content/*/sms.yml: the answer follows in another text
+UNAVAILABLE_TEXT = "service_unavailable"  # content/*/ui.yml: the hotline and 911
 # Twilio's Advanced Opt-Out tells us which keyword it matched, whatever the word was.
 OPT_OUT_TYPES = {"STOP": keywords.OPT_OUT, "START": keywords.OPT_IN, "HELP": keywords.HELP}
 
@@ -77,11 +82,7 @@ def inbound(sms: SmsChannel, sender: str, message_sid: str) -> Response:
         return Response(earlier or twiml([]), mimetype=TWIML_TYPE)
 
     started = time.monotonic()
-    try:
-        said = answer(services(), sms, conversation_id, sender)
-    except Exception:  # noqa: BLE001 - whatever broke, the person still gets the way to a human
-        log.exception("sms turn failed; sent the fallback reply")
-        said = Answer([services().content.ui_text("service_unavailable", DEFAULT_LANGUAGE)])
+    said = answer_in_time(sms, conversation_id, sender, request.form.to_dict())
     settings = sms.settings
     sized = fit(said.bodies, settings.max_segments_per_message, settings.max_messages, said.alone)
     body = twiml(sized.messages)
@@ -123,16 +124,81 @@ def media_count(value: str) -> int:
     return int(value) if value.isascii() and value.isdigit() and len(value) <= 3 else 0
 
 
-def answer(svc: Services, sms: SmsChannel, conversation_id: str, sender: str) -> Answer:
+def answer_in_time(
+    sms: SmsChannel, conversation_id: str, sender: str, form: Dict[str, str]
+) -> Answer:
+    """The answer, or by Twilio's deadline a holding text and the answer later, by outbound.
+
+    Whatever broke, the person still gets the way to a human.
+    """
+    svc, app = services(), current_app._get_current_object()
+    turn = sms.workers.submit(in_app_context, app, answer, svc, sms, conversation_id, sender, form)
+    try:
+        return turn.result(timeout=sms.settings.reply_deadline_seconds)
+    except FutureTimeout:
+        turn.add_done_callback(functools.partial(send_late, app, conversation_id))
+        svc.metrics.sms_holding.inc()
+        log.warning("sms turn slower than the deadline: holding reply sent")
+        return said_alone(svc, conversation_id, HOLDING_TEXT)
+    except Exception:  # noqa: BLE001
+        log.exception("sms turn failed; sent the fallback reply")
+        return said_alone(svc, conversation_id, UNAVAILABLE_TEXT)
+
+
+def said_alone(svc: Services, conversation_id: str, name: str) -> Answer:
+    """One of the channel's own texts, in the conversation's language."""
+    language = language_or_default(svc, conversation_id)
+    if name == UNAVAILABLE_TEXT:
+        return Answer([svc.content.ui_text(name, language)])
+    return Answer([svc.content.sms_text(name, language)])
+
+
+def in_app_context(app: Flask, function: Callable[..., Answer], *args: Any) -> Answer:
+    """Runs `function` in a worker thread with the app's context."""
+    with app.app_context():
+        return function(*args)
+
+
+def send_late(app: Flask, conversation_id: str, turn: Future) -> None:
+    """The answer to a message that got the holding text: sent as soon as it is ready."""
+    with app.app_context():
+        svc, sms = services(), channel()
+        try:
+            said = turn.result()
+        except Exception:  # noqa: BLE001
+            log.exception("late sms turn failed; sending the fallback reply")
+            said = said_alone(svc, conversation_id, UNAVAILABLE_TEXT)
+        limits = sms.settings
+        sized = fit(said.bodies, limits.max_segments_per_message, limits.max_messages, said.alone)
+        try:
+            sent = send_now(svc, sms, conversation_id, sized.messages, payloads=None).sent
+        except redis.RedisError:
+            sent = False
+        log.info(
+            "sms late reply", extra={"conversation": turns.log_id(conversation_id), "sent": sent}
+        )
+
+
+def language_or_default(svc: Services, conversation_id: str) -> str:
+    """The conversation's language; English when Puente does not know it or Redis is down."""
+    try:
+        return stored_language(svc, conversation_id)
+    except redis.RedisError:
+        return DEFAULT_LANGUAGE
+
+
+def answer(
+    svc: Services, sms: SmsChannel, conversation_id: str, sender: str, form: Dict[str, str]
+) -> Answer:
     """The texts to send back for this message (empty: send nothing)."""
-    body = request.form.get("Body", "")
-    media = media_count(request.form.get("NumMedia", ""))
+    body = form.get("Body", "")
+    media = media_count(form.get("NumMedia", ""))
     language = stored_language(svc, conversation_id)
     count = sms.state.count_message(conversation_id, sms.settings.rate_window_seconds)
     over_limit = count > sms.settings.rate_limit
 
     keyword = keywords.match(body, svc.content.keywords(), language)
-    opt_out_type = OPT_OUT_TYPES.get(request.form.get("OptOutType", "").upper())
+    opt_out_type = OPT_OUT_TYPES.get(form.get("OptOutType", "").upper())
     if opt_out_type and (keyword is None or keyword.kind != opt_out_type):
         keyword = keywords.Keyword(opt_out_type, keyword.language if keyword else language)
     opted_out = sms.state.opted_out(conversation_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
@@ -32,6 +33,7 @@ class SmsSettings:
     rate_window_seconds: int
     max_body_chars: int
     outbound_window_seconds: int  # texts go unprompted only to who wrote within this
+    reply_deadline_seconds: float  # then a holding text; Twilio gives up after 15 s
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "SmsSettings":
@@ -47,17 +49,20 @@ class SmsSettings:
             rate_window_seconds=config["SMS_RATE_WINDOW_SECONDS"],
             max_body_chars=config["SMS_MAX_BODY_CHARS"],
             outbound_window_seconds=config["SMS_OUTBOUND_WINDOW_HOURS"] * 3600,
+            reply_deadline_seconds=config["SMS_REPLY_DEADLINE_SECONDS"],
         )
 
 
 @dataclass
 class SmsChannel:
-    """Settings, the phone vault, Redis state and the outbound sender of the SMS channel."""
+    """Settings, the phone vault, Redis state, the outbound sender and the turn workers."""
 
     settings: SmsSettings
     vault: Optional[PhoneVault]  # None when the hash or encryption key is missing
     state: SmsState
     outbound: Optional[Outbound]
+    # Turns run here so that a request can answer by Twilio's deadline while its turn goes on.
+    workers: ThreadPoolExecutor
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], services: Services) -> "SmsChannel":
@@ -82,7 +87,8 @@ class SmsChannel:
                 messaging_service_sid=config["SMS_MESSAGING_SERVICE_SID"],
                 status_callback=status_url,
             )
-        return cls(settings=settings, vault=vault, state=state, outbound=outbound)
+        workers = ThreadPoolExecutor(config["SMS_TURN_WORKERS"], thread_name_prefix="sms-turn")
+        return cls(settings, vault, state, outbound, workers)
 
 
 def channel() -> SmsChannel:
