@@ -32,6 +32,9 @@ STOP_GRACE_SECONDS = 10
 HTTP_TIMEOUT_SECONDS = 2
 # Rasa is ready when its model is loaded and Redis answers (bot/health.py).
 RASA_READY_PATH = "/webhooks/health/ready"
+# Each gunicorn worker answers this many requests at once (most of a turn is waiting on Rasa).
+GUNICORN_THREADS = 8
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"  # webhook/metrics.py: all workers' counts
 
 
 def free_port() -> int:
@@ -73,6 +76,22 @@ def redis_ok(url: str) -> Callable[[], bool]:
             return False
 
     return check
+
+
+def gunicorn(port: int, workers: int) -> List[str]:
+    """The web app under gunicorn on loopback, as deployed (docs/DEPLOY.md)."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(GUNICORN_THREADS),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "webhook:create_app()",
+    ]
 
 
 @dataclass
@@ -137,8 +156,13 @@ class Stack:
         run_dir: Optional[Path] = None,
         model: Optional[Path] = None,
         extra_env: Optional[Dict[str, str]] = None,
+        rasa_instances: int = 1,
+        web_workers: int = 0,
     ) -> None:
+        """`web_workers` > 0 serves the web layer with gunicorn, and sweeps in its own process."""
         self.ports = ports or Ports(*(free_port() for _ in range(5)))
+        self.rasa_ports = [self.ports.rasa] + [free_port() for _ in range(rasa_instances - 1)]
+        self.web_workers = web_workers
         self.own_redis = redis_url is None
         self.redis_url = redis_url or f"redis://127.0.0.1:{self.ports.redis}/0"
         self.run_dir = Path(run_dir or tempfile.mkdtemp(prefix="puente-"))
@@ -156,6 +180,10 @@ class Stack:
         return f"http://127.0.0.1:{self.ports.rasa}"
 
     @property
+    def rasa_urls(self) -> List[str]:
+        return [f"http://127.0.0.1:{port}" for port in self.rasa_ports]
+
+    @property
     def nlg_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.nlg}"
 
@@ -168,7 +196,7 @@ class Stack:
         env = rasa_env()
         env.update(
             REDIS_URL=self.redis_url,
-            PUENTE_RASA_URL=self.rasa_url,
+            PUENTE_RASA_URL=",".join(self.rasa_urls),
             PUENTE_ACTIONS_URL=f"{self.actions_url}/webhook",
             PUENTE_NLG_URL=f"{self.nlg_url}/nlg",
             PUENTE_WEB_PORT=str(self.ports.web),
@@ -180,7 +208,6 @@ class Stack:
     def build(self) -> None:
         """Describe each process (nothing starts yet)."""
         env = self.environment()
-        python = sys.executable
         if self.own_redis:
             redis_dir = self.run_dir / "redis"
             redis_dir.mkdir(exist_ok=True)
@@ -197,8 +224,11 @@ class Stack:
                     "--save",
                     "60",
                     "1",
+                    # As in production (docs/DEPLOY.md): a restart loses at most a second.
                     "--appendonly",
-                    "no",
+                    "yes",
+                    "--appendfsync",
+                    "everysec",
                     "--daemonize",
                     "no",
                 ],
@@ -219,38 +249,57 @@ class Stack:
             http_ok(f"{self.actions_url}/health"),
             env,
         )
-        self.services["web"] = Service(
-            "web", [python, "-m", "webhook"], http_ok(f"{self.web_url}/healthz"), env
-        )
-        # The content (NLG) endpoint runs the same app in its own process, so that Rasa's replies
-        # keep flowing while the chat process restarts, and a failure of either can be tested apart.
-        self.services["nlg"] = Service(
-            "nlg",
-            [python, "-m", "webhook"],
-            http_ok(f"{self.nlg_url}/healthz"),
-            # One process tells waiting survivors they are still in line: the chat process.
-            {**env, "PUENTE_WEB_PORT": str(self.ports.nlg), "PUENTE_SWEEP_INTERVAL_SECONDS": "0"},
-        )
-        self.services["rasa"] = Service(
-            "rasa",
-            [
-                rasa_command(),
-                "run",
-                "--model",
-                str(self.model or ensure_model()),
-                "--endpoints",
-                "endpoints.yml",
-                "--credentials",
-                "credentials.yml",
-                "--interface",
-                "127.0.0.1",
-                "--port",
-                str(self.ports.rasa),
-                "--quiet",
-            ],
-            http_ok(self.rasa_url + RASA_READY_PATH),
-            env,
-        )
+        self.services.update(self.web_services(env))
+        model = str(self.model or ensure_model())
+        for index, port in enumerate(self.rasa_ports):
+            name = "rasa" if index == 0 else f"rasa-{index + 1}"
+            self.services[name] = Service(
+                name,
+                [
+                    rasa_command(),
+                    "run",
+                    "--model",
+                    model,
+                    "--endpoints",
+                    "endpoints.yml",
+                    "--credentials",
+                    "credentials.yml",
+                    "--interface",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--quiet",
+                ],
+                http_ok(f"http://127.0.0.1:{port}{RASA_READY_PATH}"),
+                env,
+            )
+
+    def web_services(self, env: Dict[str, str]) -> Dict[str, Service]:
+        """The chat process and the content (NLG) process: Flask's threaded server with the
+        sweeper in the chat process, or (web_workers > 0) gunicorn and a sweeper of its own."""
+        # The content endpoint runs the same app in its own process, so that Rasa's replies keep
+        # flowing while the chat process restarts, and a failure of either can be tested apart.
+        # One process tells waiting survivors they are still in line, never the content one.
+        nlg_env = {**env, "PUENTE_WEB_PORT": str(self.ports.nlg)}
+        nlg_env["PUENTE_SWEEP_INTERVAL_SECONDS"] = "0"
+        web_ready = http_ok(f"{self.web_url}/healthz")
+        nlg_ready = http_ok(f"{self.nlg_url}/healthz")
+        python = sys.executable
+        if not self.web_workers:
+            return {
+                "web": Service("web", [python, "-m", "webhook"], web_ready, env),
+                "nlg": Service("nlg", [python, "-m", "webhook"], nlg_ready, nlg_env),
+            }
+        metrics_dir = self.run_dir / "metrics"
+        shutil.rmtree(metrics_dir, ignore_errors=True)  # counts from an earlier run would add up
+        metrics_dir.mkdir()
+        web_env = {**env, MULTIPROCESS_DIR: str(metrics_dir)}
+        sweeper = [python, "-m", "flask", "--app", "webhook", "sweep"]
+        return {
+            "web": Service("web", gunicorn(self.ports.web, self.web_workers), web_ready, web_env),
+            "nlg": Service("nlg", gunicorn(self.ports.nlg, 1), nlg_ready, nlg_env),
+            "sweeper": Service("sweeper", sweeper, lambda: True, env),
+        }
 
     def start(self) -> "Stack":
         """Start every process and wait until each answers."""
@@ -287,9 +336,11 @@ class Stack:
 
     def stop(self) -> None:
         """Stop every process, the web layer first and Redis last."""
-        for name in ("web", "rasa", "nlg", "actions", "redis"):
-            if name in self.services:
+        for name in reversed(self.services):
+            if name != "redis":
                 self.services[name].stop()
+        if "redis" in self.services:
+            self.services["redis"].stop()
 
     def __enter__(self) -> "Stack":
         return self.start()

@@ -78,6 +78,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     console.init_app(app)
     app.cli.add_command(cli.accounts)
     app.cli.add_command(cli.data)
+    app.cli.add_command(cli.sweep)
     if app.config.get("SMS_SIMULATOR"):
         if app.config["TWILIO_ACCOUNT_SID"]:
             # The simulator signs whatever it is given: with a real account's token that would

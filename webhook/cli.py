@@ -1,12 +1,16 @@
-"""Operator commands: `flask --app webhook accounts ...` and `flask --app webhook data ...`."""
+"""Operator commands: `flask --app webhook accounts|data ...`, and `flask --app webhook sweep`."""
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 
 import click
-from flask.cli import AppGroup
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
 
+from webhook import sweeper
 from webhook.accounts import ROLES, AccountError, Accounts
 from webhook.erase import erase_conversation
 from webhook.services import services
@@ -130,3 +134,20 @@ def reseal() -> None:
     vault = channel().vault
     done = reseal_all(services().redis, services().sealer, vault.sealer if vault else None)
     click.echo(f"re-encrypted {done.values} values; {done.unreadable} no current key opens")
+
+
+# Under gunicorn the web workers do not sweep: this one process does (docs/DEPLOY.md).
+DEFAULT_SWEEP_SECONDS = 15.0
+
+
+@click.command("sweep")
+@with_appcontext
+def sweep() -> None:
+    """Send still-in-line updates and held texts until stopped (run exactly one per deployment)."""
+    app = current_app._get_current_object()
+    interval = app.config["SWEEP_INTERVAL_SECONDS"] or DEFAULT_SWEEP_SECONDS
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo(f"sweeping every {interval:g} s", err=True)
+    sweeper.run_forever(app, interval, stop)
