@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, List, Optional
 
+import joblib
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -25,7 +26,7 @@ from sklearn.pipeline import Pipeline, make_union
 WORD_OR_IDEOGRAPH = r"(?u)[\u3400-\u9fff]|[^\W\u3400-\u9fff]+"
 
 log = logging.getLogger(__name__)
-MODEL_FILE = "classifier.skops"
+MODEL_FILE = "classifier.joblib"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -129,10 +130,8 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
 
     def persist(self) -> None:
         """Save the fitted pipeline in the model's storage."""
-        import skops.io as sio
-
         with self._model_storage.write_to(self._resource) as directory:
-            sio.dump(self.pipeline, directory / MODEL_FILE)
+            joblib.dump(self.pipeline, directory / MODEL_FILE)
 
     @classmethod
     def load(
@@ -144,13 +143,13 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
         **kwargs: Any,
     ) -> "TfidfIntentClassifier":
         """Load the pipeline this model trained; untrained if there is none."""
-        import skops.io as sio
-
         try:
             with model_storage.read_from(resource) as directory:
-                path = directory / MODEL_FILE
-                # The file was written by this component during training, from our own data.
-                pipeline = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+                # A pickle, as Rasa's own scikit-learn components keep theirs: the file was
+                # written by this component from our own data, and a model archive runs code
+                # anyway (it names the components Rasa imports). skops, used before, spent
+                # seconds of every start-up importing every scikit-learn estimator.
+                pipeline = joblib.load(directory / MODEL_FILE)
         except (ValueError, FileNotFoundError):
             log.warning("no trained intent classifier in this model")
             pipeline = None
