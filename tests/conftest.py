@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import http.server
+import json
 import os
 import re
 import shutil
 import subprocess
 import tempfile
 import threading
+import time
 import uuid
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
@@ -138,6 +140,38 @@ class NeutralSite:
 
     def close(self) -> None:
         self.server.shutdown()
+
+
+class FakeRasa:
+    """A stand-in for Rasa's REST webhook: one fixed answer after `delay` seconds; counts calls."""
+
+    ANSWER = "The answer that took its time."
+
+    def __init__(self, delay: float = 0.0) -> None:
+        answer = json.dumps([{"recipient_id": "x", "text": self.ANSWER}]).encode()
+        self.calls = 0
+        fake = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
+                self.rfile.read(int(self.headers["Content-Length"]))
+                fake.calls += 1
+                time.sleep(delay)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
 @pytest.fixture(scope="session")
@@ -460,3 +494,79 @@ def console_app(redis_url: str, tmp_path: Path, translation_dir: Path):
 def console_factory(console_app):
     """A new browser-like client of the console (its own cookies)."""
     return lambda: ConsoleClient(console_app.test_client())
+
+
+# Faults injected into a running stack (tests/test_faults.py, tests/test_scale.py): one line each,
+# printed after the run even when every test passed, so a reader sees what was survived.
+_FAULTS: List[str] = []
+
+
+@pytest.fixture(scope="session")
+def fault_report():
+    """Add a line ("FAULT what was injected: what the texter got") to the "faults injected" list."""
+    return _FAULTS.append
+
+
+class _FaultSummary:
+    """Prints the fault lines at the end (a plugin: this module already has a summary hook)."""
+
+    @staticmethod
+    def pytest_terminal_summary(terminalreporter) -> None:
+        if _FAULTS:
+            terminalreporter.section("faults injected")
+            for line in _FAULTS:
+                terminalreporter.write_line(line)
+
+
+def pytest_configure(config) -> None:
+    config.pluginmanager.register(_FaultSummary(), "puente-faults-injected")
+
+
+def own_stack(
+    model: Path, prefix: str, extra_env: Optional[Dict[str, str]] = None, **options: Any
+) -> Iterator[Stack]:
+    """A whole stack with a Redis of its own, for tests that stop, kill or multiply processes
+    (never the session's `stack`, which other tests share): a fixture does `yield from` it.
+    `options` go to Stack."""
+    run_dir = Path(tempfile.mkdtemp(prefix=prefix))
+    the_stack = Stack(
+        run_dir=run_dir,
+        model=model,
+        extra_env={
+            "PUENTE_ORG_NAME": "Test Org",
+            "PUENTE_OFFICE_HOURS": "24/7",
+            "PUENTE_TRANSLATION_DIR": "",  # a developer's installed models must not change tests
+            **SMS_ENV,
+            **DATA_ENV,
+            **(extra_env or {}),
+        },
+        **options,
+    )
+    the_stack.start()
+    try:
+        yield the_stack
+    finally:
+        the_stack.stop()
+        if os.environ.get("PUENTE_KEEP_LOGS") is None:
+            shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def sms_conversation(number: str) -> str:
+    """The conversation id the web layer gives a phone number (webhook/phones.py)."""
+    from webhook.phones import PhoneVault
+
+    vault = PhoneVault(SMS_ENV["PUENTE_SMS_HASH_KEY"], SMS_ENV["PUENTE_SMS_ENCRYPTION_KEY"], None)
+    return vault.conversation_id(number)
+
+
+def tracker_events(connection: redis.Redis, conversation_id: str) -> List[Dict[str, Any]]:
+    """The events of Rasa's tracker of a conversation, as Rasa keeps it in Redis (bot/stores.py)."""
+    from webhook import keys
+
+    stored = connection.get(keys.rasa_tracker(conversation_id))
+    return SEALER.open_json(stored)["events"] if stored is not None else []
+
+
+def tracker_user_texts(connection: redis.Redis, conversation_id: str) -> List[str]:
+    """What Rasa's tracker says the person wrote, in order."""
+    return [e["text"] for e in tracker_events(connection, conversation_id) if e["event"] == "user"]

@@ -6,9 +6,6 @@ tests/test_sms_stack.py has the conversations through the whole running stack.
 
 from __future__ import annotations
 
-import http.server
-import json
-import threading
 import time
 import uuid
 from typing import Dict, List, Optional
@@ -23,6 +20,7 @@ from tests.conftest import (
     SMS_AUTH_TOKEN,
     SMS_ENV,
     SMS_PUBLIC_URL,
+    FakeRasa,
     app_config,
     twiml_messages,
 )
@@ -297,34 +295,9 @@ def test_the_simulator_never_runs_with_real_twilio_credentials(app):
 # --- a slow Rasa: a holding text within Twilio's deadline, the answer after ------------------
 
 
-class SlowRasa:
-    """A stand-in for Rasa's REST webhook that answers one fixed text after `delay` seconds."""
-
-    ANSWER = "The answer that took its time."
-
-    def __init__(self, delay: float) -> None:
-        answer = json.dumps([{"recipient_id": "x", "text": self.ANSWER}]).encode()
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
-                self.rfile.read(int(self.headers["Content-Length"]))
-                time.sleep(delay)
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
 @pytest.fixture
 def slow_phone(redis_url, tmp_path):
-    rasa = SlowRasa(delay=1.5)
+    rasa = FakeRasa(delay=1.5)
     app = create_app(
         app_config(
             redis_url,
@@ -336,7 +309,7 @@ def slow_phone(redis_url, tmp_path):
         )
     )
     yield Texter(app.test_client())
-    rasa.server.shutdown()
+    rasa.close()
 
 
 def outbox_for(db: redis.Redis, conversation_id: str) -> List[str]:
@@ -354,8 +327,8 @@ def test_a_slow_answer_gets_a_holding_text_in_time_and_the_answer_by_outbound(sl
     assert "another text soon" in holding and "911" in holding and "1-888-373-7888" in holding
     deadline = time.monotonic() + 10
     # The answers to "hi" and to this message, each once.
-    while outbox_for(db, conversation_id).count(SlowRasa.ANSWER) < 2:
+    while outbox_for(db, conversation_id).count(FakeRasa.ANSWER) < 2:
         assert time.monotonic() < deadline, outbox_for(db, conversation_id)
         time.sleep(0.1)
     time.sleep(0.5)
-    assert outbox_for(db, conversation_id).count(SlowRasa.ANSWER) == 2
+    assert outbox_for(db, conversation_id).count(FakeRasa.ANSWER) == 2
