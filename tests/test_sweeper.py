@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 
 import pytest
 
+from scripts.model import REPO
 from scripts.stack import free_port
-from tests.conftest import HANDOFF_TTL, SEALER, SMS_APP_CONFIG, app_config
+from tests.conftest import DATA_KEY, HANDOFF_TTL, SEALER, SMS_APP_CONFIG, app_config
 from webhook import create_app, keys
 from webhook.handoff import WAITING
 from webhook.services import EXTENSION, Services
@@ -220,3 +225,30 @@ def test_an_sms_update_waits_for_the_persons_hours_and_is_not_sent_once_claimed(
     assert sweep(services, sms, LIMIT, now=at(17, 5)) == 1  # only the one still waiting
     sent = [SEALER.open_json(raw) for raw in db.lrange(keys.sms_outbox(), 0, -1)]
     assert [e["conversation"] for e in sent] == [tickets[0].conversation_id]
+
+
+def test_the_sweep_command_runs_as_its_own_process_and_stops_on_sigterm(
+    redis_url, handoffs, db, content
+):
+    """Beside gunicorn, `flask --app webhook sweep` is the one process that sweeps."""
+    handoffs.open("conv-cli", "web", "pt", "normal", {}, now=time.time() - 2 * LIMIT)
+    env = {
+        **os.environ,
+        "REDIS_URL": redis_url,
+        "PUENTE_DATA_KEYS": DATA_KEY,
+        "PUENTE_HANDOFF_UPDATE_SECONDS": str(LIMIT),
+        "PUENTE_SWEEP_INTERVAL_SECONDS": "0.2",
+        "PUENTE_TRANSLATION_DIR": "",
+    }
+    flask = [sys.executable, "-m", "flask", "--app", "webhook", "sweep"]
+    process = subprocess.Popen(flask, cwd=REPO, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not web_sent(db, "conv-cli"):
+            assert time.monotonic() < deadline and process.poll() is None, "no update was sent"
+            time.sleep(0.2)
+        assert web_sent(db, "conv-cli") == [still_waiting(content, "pt")]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, errors = process.communicate(timeout=10)
+    assert process.returncode == 0, errors
