@@ -102,6 +102,7 @@ class Service:
     argv: List[str]
     ready: Callable[[], bool]
     env: Dict[str, str] = field(default_factory=dict)
+    after: Optional[str] = None  # started once this service is ready
     process: Optional[subprocess.Popen] = None
     log_path: Optional[Path] = None
 
@@ -275,6 +276,9 @@ class Stack:
                 ],
                 http_ok(f"http://127.0.0.1:{port}{RASA_READY_PATH}"),
                 env,
+                # One after the other: on a small machine two Rasa imports at once would each
+                # take twice as long, and the first could answer no sooner than both.
+                after=None if index == 0 else "rasa",
             )
 
     def web_services(self, env: Dict[str, str]) -> Dict[str, Service]:
@@ -309,17 +313,22 @@ class Stack:
         if not self.services:
             self.build()
         started = time.monotonic()
-        for service in self.services.values():
-            service.start(self.run_dir)
-        waiting = list(self.services.values())
+        pending = list(self.services.values())
+        waiting: List[Service] = []
         deadline = started + READY_TIMEOUT_SECONDS
-        while waiting:
+        while pending or waiting:
+            for service in [s for s in pending if s.after is None or s.after in self.ready_seconds]:
+                service.start(self.run_dir)
+                pending.remove(service)
+                waiting.append(service)
             for service in list(waiting):
                 if service.ready():
                     self.ready_seconds[service.name] = time.monotonic() - started
                     waiting.remove(service)
                 elif not service.running() or time.monotonic() > deadline:
                     self.fail(service)
+            if pending and time.monotonic() > deadline:
+                self.fail(pending[0])  # what it waits for never became ready
             time.sleep(POLL_SECONDS if waiting else 0)
         return self
 
