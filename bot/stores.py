@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import AbstractAsyncContextManager
 from typing import Any, Dict, Optional
 
 from rasa.core.lock_store import RedisLockStore, TicketLock
@@ -17,8 +18,14 @@ DEFAULT_REDIS_URL = "redis://localhost:6379/0"
 DEFAULT_RETENTION_DAYS = 30
 SECONDS_PER_DAY = 86_400
 KEY_PREFIX = "puente"
-# Far longer than any turn (Rasa's tickets live 60 s); only a crash leaves a lock this long.
+# Far longer than any ticket; only a crash leaves a lock key this long.
 LOCK_KEEP_SECONDS = 3600
+# A turn's ticket lives as long as the web layer waits for the turn (PUENTE_RASA_TIMEOUT_SECONDS,
+# the same default): longer, nobody is waiting and the web layer's disconnect has cancelled it.
+# Rasa's own 60 s meant a Rasa killed mid-turn stalled that conversation for a minute after.
+DEFAULT_TURN_SECONDS = 10.0
+# How often a waiting turn looks again (Rasa's own 1 s added up to a second to a queued text).
+LOCK_POLL_SECONDS = 0.1
 
 
 def redis_kwargs(url: Optional[str] = None) -> Dict[str, Any]:
@@ -39,6 +46,11 @@ def retention_seconds() -> int:
     """Seconds a conversation is kept after its last message (PUENTE_RETENTION_DAYS)."""
     days = int(os.environ.get("PUENTE_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
     return days * SECONDS_PER_DAY
+
+
+def turn_seconds() -> float:
+    """The longest a turn's ticket holds a conversation (PUENTE_RASA_TIMEOUT_SECONDS)."""
+    return float(os.environ.get("PUENTE_RASA_TIMEOUT_SECONDS", DEFAULT_TURN_SECONDS))
 
 
 class UrlRedisTrackerStore(RedisTrackerStore):
@@ -81,6 +93,16 @@ class UrlRedisLockStore(RedisLockStore):
     def __init__(self, endpoint_config: Any = None) -> None:
         """Connect to the deployment's Redis; endpoint settings other than the type are ignored."""
         super().__init__(key_prefix=KEY_PREFIX, **redis_kwargs())
+
+    def lock(  # type: ignore[override]
+        self,
+        conversation_id: str,
+        lock_lifetime: Optional[float] = None,
+        wait_time_in_seconds: float = LOCK_POLL_SECONDS,
+    ) -> AbstractAsyncContextManager[TicketLock]:
+        """Rasa's ticket lock, its ticket as long-lived as a turn the web layer waits for."""
+        lifetime = lock_lifetime or turn_seconds()
+        return super().lock(conversation_id, lifetime, wait_time_in_seconds)
 
     def save_lock(self, lock: TicketLock) -> None:
         """Rasa's save, with an expiry: a Rasa killed mid-turn must not leave a key forever."""
