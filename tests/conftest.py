@@ -20,6 +20,7 @@ import pytest
 import redis
 import requests
 import yaml
+from prometheus_client.parser import text_string_to_metric_families
 from twilio.request_validator import RequestValidator
 
 from bot.sealing import Sealer
@@ -431,13 +432,6 @@ def record_summary():
     return _SUMMARY.append
 
 
-def pytest_terminal_summary(terminalreporter) -> None:
-    if _SUMMARY:
-        terminalreporter.section("Puente figures")
-        for line in _SUMMARY:
-            terminalreporter.write_line(line)
-
-
 # The advocate console: accounts, and a client signed in through the real form (flaskr's `auth`).
 CONSOLE_PASSWORD = "correct horse battery staple"
 CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -507,19 +501,13 @@ def fault_report():
     return _FAULTS.append
 
 
-class _FaultSummary:
-    """Prints the fault lines at the end (a plugin: this module already has a summary hook)."""
-
-    @staticmethod
-    def pytest_terminal_summary(terminalreporter) -> None:
-        if _FAULTS:
-            terminalreporter.section("faults injected")
-            for line in _FAULTS:
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The figures and the faults survived, after the run, passed or not."""
+    for title, lines in (("Puente figures", _SUMMARY), ("faults injected", _FAULTS)):
+        if lines:
+            terminalreporter.section(title)
+            for line in lines:
                 terminalreporter.write_line(line)
-
-
-def pytest_configure(config) -> None:
-    config.pluginmanager.register(_FaultSummary(), "puente-faults-injected")
 
 
 def own_stack(
@@ -570,3 +558,14 @@ def tracker_events(connection: redis.Redis, conversation_id: str) -> List[Dict[s
 def tracker_user_texts(connection: redis.Redis, conversation_id: str) -> List[str]:
     """What Rasa's tracker says the person wrote, in order."""
     return [e["text"] for e in tracker_events(connection, conversation_id) if e["event"] == "user"]
+
+
+def sms_turns(stack: Stack) -> float:
+    """SMS messages the web layer handled, all workers together (Prometheus puente_turns_total)."""
+    text = requests.get(f"{stack.web_url}/metrics", timeout=HTTP_TIMEOUT).text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "puente_turns_total" and sample.labels.get("channel") == "sms"
+    )
