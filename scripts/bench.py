@@ -290,6 +290,40 @@ class MemoryWatch:
         self.thread.join()
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) a process and its living children have used so far."""
+    total = 0.0
+    for process in [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
+
+
+class CpuMeter:
+    """CPU milliseconds each process spent per text over one run (where a turn's time goes)."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.before = self.read()
+
+    def read(self) -> Dict[str, float]:
+        return {
+            name: cpu_seconds(service.process.pid)
+            for name, service in self.stack.services.items()
+            if service.running()
+        }
+
+    def per_text(self, texts: int) -> Dict[str, float]:
+        after = self.read()
+        return {
+            name: round((after[name] - self.before.get(name, 0.0)) * 1000 / max(1, texts), 1)
+            for name in after
+        }
+
+
 def rss_mib(pid: int) -> float:
     """Resident memory of a process and its children (gunicorn's workers), in MiB."""
     process = psutil.Process(pid)
@@ -367,6 +401,17 @@ def table(results: dict) -> str:
     for name, mib in results["memory_peak_mib"].items():
         lines.append(f"| {name} | {results['ready_seconds'].get(name, '')} | {mib:.0f} |")
     lines.append(f"| all together (peak of the sum) | | {results['memory_peak_total_mib']:.0f} |")
+    processes = list(results["memory_peak_mib"])
+    lines += [
+        "",
+        "| CPU ms per text | " + " | ".join(processes) + " | all |",
+        "| --- |" + " --- |" * (len(processes) + 1),
+    ]
+    for run_name, per_process in results["cpu_ms_per_text"].items():
+        cells = [str(per_process.get(name, "")) for name in processes]
+        lines.append(
+            f"| {run_name} | " + " | ".join(cells) + f" | {sum(per_process.values()):.1f} |"
+        )
     lines.append("")
     lines.append(
         f"stack answering (web, content, actions and one Rasa ready): "
@@ -403,14 +448,19 @@ def main() -> None:
         texter = Texter(stack, holding_texts())
         bare = BareRasa(stack)
         levels = []
+        cpu_ms: Dict[str, Dict[str, float]] = {}
         with MemoryWatch(stack) as memory:
             for concurrency in CONCURRENCY:
                 run_id = f"{secrets.randbelow(10**6):06d}"
-                samples, took = closed_loop(texter.send, concurrency, f"+1555{run_id}")
-                levels.append(summarise("sms", concurrency, samples, took))
-                samples, took = closed_loop(bare.send, concurrency, f"bare-{run_id}-")
-                levels.append(summarise("rasa", concurrency, samples, took))
-                print(f"{levels[-2]}\n{levels[-1]}", flush=True)
+                for target, send, prefix in (
+                    ("sms", texter.send, f"+1555{run_id}"),
+                    ("rasa", bare.send, f"bare-{run_id}-"),
+                ):
+                    cpu = CpuMeter(stack)
+                    samples, took = closed_loop(send, concurrency, prefix)
+                    levels.append(summarise(target, concurrency, samples, took))
+                    cpu_ms[f"{target} at {concurrency}"] = cpu.per_text(len(samples))
+                    print(levels[-1], cpu_ms[f"{target} at {concurrency}"], flush=True)
             samples, sent, took = sustained(texter, SUSTAINED_RATE, seconds, "+1666")
         level = summarise("sms", 0, samples, took)
         connection = redis.Redis.from_url(stack.redis_url)
@@ -432,6 +482,7 @@ def main() -> None:
             )
         )
         results["levels"] = [asdict(level) for level in levels]
+        results["cpu_ms_per_text"] = cpu_ms
         at_8 = {level.target: level.p95_ms for level in levels if level.concurrency == 8}
         results["p95_ratio_at_8"] = round(at_8["sms"] / at_8["rasa"], 2)
         results["memory_peak_mib"] = {name: round(mib) for name, mib in memory.peaks.items()}
