@@ -6,7 +6,7 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Iterable, Optional, Tuple
+from typing import Any, Iterable, Optional, Tuple
 
 import redis
 
@@ -56,13 +56,22 @@ def vietnamese_without_marks(text: str) -> bool:
     return known / len(words) >= UNMARKED_VIETNAMESE_SHARE
 
 
+def language_identifier() -> Any:
+    """A new py3langid identifier over every language it knows, its numpy on one thread."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    from threadpoolctl import threadpool_limits
+
+    # OpenBLAS's other threads spin between the small products py3langid makes: in `make bench`
+    # that doubled the web layer's CPU per SMS and took a core from Rasa. One thread is as fast.
+    threadpool_limits(1, user_api="blas")
+    return LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=True)
+
+
 class Detector:
     """py3langid restricted to the languages Puente answers in."""
 
     def __init__(self, languages: Iterable[str]) -> None:
-        from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-        self._identifier = LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=True)
+        self._identifier = language_identifier()
         self.languages = frozenset(languages)
         self._identifier.set_languages(sorted(self.languages))
         self._any = None  # every language py3langid knows, loaded when first needed
@@ -77,9 +86,7 @@ class Detector:
     def detect_any(self, text: str) -> Tuple[str, float]:
         """Most likely of every language py3langid knows, and its probability."""
         if self._any is None:
-            from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-            self._any = LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=True)
+            self._any = language_identifier()
         if vietnamese_without_marks(text):
             return "vi", UNMARKED_VIETNAMESE_CONFIDENCE
         code, probability = self._any.classify(text)

@@ -208,9 +208,9 @@ def installed_packages(packages_dir: Optional[Path] = None) -> Dict[Pair, Any]:
 
 @functools.lru_cache(maxsize=1)
 def _language_identifier() -> Any:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    from webhook.language import language_identifier
 
-    return LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=True)
+    return language_identifier()
 
 
 class Translator:
