@@ -11,6 +11,7 @@ import logging
 from typing import Any, Dict, List, Optional
 
 import joblib
+import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -27,6 +28,18 @@ WORD_OR_IDEOGRAPH = r"(?u)[\u3400-\u9fff]|[^\W\u3400-\u9fff]+"
 
 log = logging.getLogger(__name__)
 MODEL_FILE = "classifier.joblib"
+
+
+def ready_to_predict(pipeline: Optional[Pipeline]) -> Optional[Pipeline]:
+    """The pipeline with its coefficients laid out for one text at a time (same predictions).
+
+    scikit-learn multiplies the text's sparse features by coef_.T: with coef_ in C order each
+    prediction first copied the whole matrix (30 x 69,100), 7.3 ms a text instead of 1.3 ms.
+    """
+    if pipeline is not None:
+        classifier = pipeline.named_steps["classifier"]
+        classifier.coef_ = np.asfortranarray(classifier.coef_)
+    return pipeline
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -104,6 +117,7 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
         self.pipeline = self._new_pipeline()
         self.pipeline.fit([e.get(TEXT) for e in examples], [e.get(INTENT) for e in examples])
         self.persist()
+        ready_to_predict(self.pipeline)
         return self._resource
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -153,4 +167,4 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
         except (ValueError, FileNotFoundError):
             log.warning("no trained intent classifier in this model")
             pipeline = None
-        return cls(config, model_storage, resource, pipeline)
+        return cls(config, model_storage, resource, ready_to_predict(pipeline))
