@@ -153,3 +153,16 @@ def test_rasa_sends_the_response_and_the_language_not_the_conversation(client):
     assert len(sent) < 300, len(sent)
     answer = client.post("/nlg", json=body).get_json()
     assert "pasaporte" in answer["text"]  # the language still reaches the content endpoint
+
+
+def test_rasa_accepts_the_content_endpoints_answers_and_refuses_a_malformed_one(client):
+    """bot/nlg.py checks each answer against Rasa's schema, compiled once."""
+    from rasa.shared.exceptions import RasaException
+
+    from bot.nlg import SlimCallbackNaturalLanguageGenerator as Generator
+
+    for name in ("utter_passport_rights", "utter_greet", "utter_menu"):  # utter_menu: buttons
+        answer = client.post("/nlg", json=nlg_request(name, "es")).get_json()
+        assert answer["text"] and Generator.validate_response(answer)
+    with pytest.raises(RasaException):
+        Generator.validate_response({"text": "hola", "buttons": "not a list"})
