@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from asyncio import CancelledError
 from typing import Any, Awaitable, Callable
 
@@ -13,12 +12,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.log_id import log_id
+
 structlogger = structlog.get_logger()
-
-
-def conversation_tag(sender_id: str) -> str:
-    """A short digest of a conversation id: enough to match log lines, nothing to read."""
-    return hashlib.sha256(str(sender_id).encode()).hexdigest()[:12]
 
 
 class PrivateRestInput(RestInput):
@@ -48,13 +44,11 @@ class PrivateRestInput(RestInput):
                     )
                 )
             except CancelledError:
-                structlogger.error(
-                    "rest.message.received.timeout", conversation=conversation_tag(sender_id)
-                )
+                structlogger.error("rest.message.received.timeout", conversation=log_id(sender_id))
             except Exception as error:  # noqa: BLE001 - Rasa's own channel answers 200 too
                 structlogger.error(
                     "rest.message.received.failure",
-                    conversation=conversation_tag(sender_id),
+                    conversation=log_id(sender_id),
                     error=type(error).__name__,
                 )
             return response.json(collector.messages)

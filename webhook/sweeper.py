@@ -10,12 +10,12 @@ from typing import Optional
 import redis
 from flask import Flask
 
+from bot.log_id import log_id
 from webhook import sms_channel as sms_extension
 from webhook.delivery import deliver, quiet_until, send_held
 from webhook.handoff import SYSTEM, Ticket
 from webhook.services import EXTENSION, Services
 from webhook.sms_channel import SmsChannel
-from webhook.turns import log_id
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 import redis
 
+from bot.log_id import log_id
 from webhook import keys, language
 from webhook.content import DEFAULT_LANGUAGE
 from webhook.erase import DELETE_COMMAND, erase_conversation
@@ -49,11 +49,6 @@ class Reply:
     language_notice: bool = False  # the first message says which language Puente answers in
     privacy_notice: str = ""  # what is kept and how to erase it, said at first contact
     commands: List[Dict[str, Any]] = field(default_factory=list)
-
-
-def log_id(conversation_id: str) -> str:
-    """A short, one-way tag for a conversation in the logs."""
-    return hashlib.sha256(conversation_id.encode()).hexdigest()[:12]
 
 
 def unavailable_reply(services: Services, code: str) -> Reply:
