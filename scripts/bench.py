@@ -7,7 +7,8 @@ It starts every process (by default two Rasa servers and two gunicorn workers, a
   messages, against Rasa's bare REST webhook (the ratio of the two p95s at 8 is the target);
 - a sustained open-loop run (30 texts a second for 60 s), then checks every conversation's
   Rasa tracker in Redis: each text once, in the order sent (none lost, none duplicated);
-- each process's peak memory, and when each process became ready;
+- each process's peak memory and CPU per text, and when each process became ready;
+- how a turn slows as one conversation goes on (120 texts from one person);
 - where Rasa's start-up goes (imports, model load), in a fresh process.
 Figures go to a JSON file and a short table.
 """
@@ -57,6 +58,8 @@ HTTP_TIMEOUT_SECONDS = 30
 MEMORY_SAMPLE_SECONDS = 0.5
 TRACKER_KEY = "puente:tracker:{}"  # bot/stores.py KEY_PREFIX and Rasa's own key
 HOLDING_MARK = "sms_holding"
+LONG_CONVERSATION = 120  # texts from one person, one after the other
+LONG_WINDOW = 10  # the median of each run of this many texts is reported
 
 
 def bench_sms_env() -> Dict[str, str]:
@@ -188,6 +191,18 @@ def closed_loop(send: Callable[[str, str], Sample], concurrency: int, prefix: st
         results = list(pool.map(conversation, range(concurrency)))
     seconds = time.perf_counter() - started
     return [sample for samples in results for sample in samples], seconds
+
+
+def long_conversation(send: Callable[[str, str], Sample], sender: str) -> Dict[str, float]:
+    """One person texting on and on: median ms of texts 1-10, 51-60, ... (Rasa reads and
+    rewrites the whole conversation each turn, so a turn costs more the longer it goes)."""
+    samples = [send(sender, MESSAGES[n % len(MESSAGES)]) for n in range(LONG_CONVERSATION)]
+    return {
+        f"texts {start + 1}-{start + LONG_WINDOW}": round(
+            statistics.median(s.ms for s in samples[start : start + LONG_WINDOW]), 1
+        )
+        for start in range(0, LONG_CONVERSATION, LONG_CONVERSATION // 4)
+    }
 
 
 @dataclass
@@ -418,6 +433,10 @@ def table(results: dict) -> str:
         f"{results['answering_after_s']} s; every process ready: {results['stack_ready_s']} s"
     )
     lines.append(f"Rasa start-up in a fresh process: {results['rasa_startup']}")
+    lines.append(
+        f"one conversation of {LONG_CONVERSATION} texts, median ms: "
+        + ", ".join(f"{window} {ms}" for window, ms in results["long_conversation_ms"].items())
+    )
     return "\n".join(lines)
 
 
@@ -461,6 +480,7 @@ def main() -> None:
                     levels.append(summarise(target, concurrency, samples, took))
                     cpu_ms[f"{target} at {concurrency}"] = cpu.per_text(len(samples))
                     print(levels[-1], cpu_ms[f"{target} at {concurrency}"], flush=True)
+            results["long_conversation_ms"] = long_conversation(texter.send, "+15557770000")
             samples, sent, took = sustained(texter, SUSTAINED_RATE, seconds, "+1666")
         level = summarise("sms", 0, samples, took)
         connection = redis.Redis.from_url(stack.redis_url)
