@@ -20,7 +20,8 @@ structlogger = structlog.get_logger()
 class PrivateRestInput(RestInput):
     """POST /webhooks/rest/webhook as Rasa's own, but a turn that fails or is abandoned (the web
     layer stopped waiting) logs what happened and which conversation, never what the person wrote:
-    Rasa's channel logs the text itself at ERROR level, which no log level or --quiet hides."""
+    Rasa's channel logs the text itself at ERROR level, which no log level or --quiet hides.
+    Without Rasa's streamed answers (?stream=true), which the web layer never asks for."""
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("private_rest_webhook", __name__)
