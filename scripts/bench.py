@@ -37,6 +37,7 @@ from twilio.request_validator import RequestValidator
 from bot.sealing import Sealer, new_key
 from scripts.model import REPO, ensure_model, rasa_env
 from scripts.stack import Stack
+from webhook import keys
 from webhook.phones import PhoneVault
 
 MESSAGES = [
@@ -56,7 +57,6 @@ SUSTAINED_SECONDS = 60
 SUSTAINED_PHONES = 150  # each texts every 5 s at 30/s: a conversation's texts never overlap
 HTTP_TIMEOUT_SECONDS = 30
 MEMORY_SAMPLE_SECONDS = 0.5
-TRACKER_KEY = "puente:tracker:{}"  # bot/stores.py KEY_PREFIX and Rasa's own key
 HOLDING_MARK = "sms_holding"
 LONG_CONVERSATION = 120  # texts from one person, one after the other
 LONG_WINDOW = 10  # the median of each run of this many texts is reported
@@ -255,7 +255,7 @@ def check_trackers(connection: redis.Redis, sealer: Sealer, vault: PhoneVault, s
     """For each conversation: texts Rasa never saw, saw twice, or saw out of order."""
     lost = duplicated = out_of_order = 0
     for number, texts in sent.items():
-        stored = connection.get(TRACKER_KEY.format(vault.conversation_id(number)))
+        stored = connection.get(keys.rasa_tracker(vault.conversation_id(number)))
         tracker = sealer.open_json(stored, {}) if stored else {}
         seen = [
             event.get("text")
