@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional
 from xml.etree import ElementTree
 
 import pytest
@@ -364,14 +364,19 @@ def twiml_messages(twiml: str) -> List[str]:
     return [message.text or "" for message in root.iter("Message")]
 
 
-@pytest.fixture
-def phone_factory(stack: Stack):
-    """A new phone (a fresh random number) texting the running stack."""
+def phones_for(stack: Stack) -> Callable[..., Phone]:
+    """A maker of new phones (each a fresh random number) texting `stack`."""
 
     def make(prefix: str = "+1555") -> Phone:
         return Phone(stack.web_url, prefix + str(uuid.uuid4().int)[:7])
 
     return make
+
+
+@pytest.fixture
+def phone_factory(stack: Stack):
+    """A new phone (a fresh random number) texting the running stack."""
+    return phones_for(stack)
 
 
 @pytest.fixture

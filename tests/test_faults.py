@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
-import random
 import signal
 import threading
 import time
@@ -29,6 +28,7 @@ from tests.conftest import (
     SEALER,
     Phone,
     own_stack,
+    phones_for,
     privacy_notice,
     sms_conversation,
     sms_turns,
@@ -65,7 +65,6 @@ SPANISH_LOAD = [
     "quien puede leer estos mensajes",
 ]
 OPENERS = {"en": "my boss took my passport", "es": "mi patron tiene mi pasaporte"}
-_numbers = itertools.count(random.randrange(1_000_000, 8_000_000))
 T = TypeVar("T")
 
 
@@ -92,7 +91,7 @@ def handoffs(db: redis.Redis) -> Handoffs:
 @pytest.fixture
 def new_phone(fault_stack: Stack) -> Callable[[], Phone]:
     """A phone with a number never used before, texting the fault stack."""
-    return lambda: Phone(fault_stack.web_url, f"+1555{next(_numbers):07d}")
+    return phones_for(fault_stack)
 
 
 def wait_for(check: Callable[[], T], seconds: float, what: str, every: float = 0.1) -> T:

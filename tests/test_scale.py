@@ -7,7 +7,6 @@ locks both keep in Redis. One SCALE line sums it up in the "faults injected" lis
 
 from __future__ import annotations
 
-import itertools
 import os
 import random
 import signal
@@ -23,6 +22,7 @@ from scripts.stack import Stack
 from tests.conftest import (
     Phone,
     own_stack,
+    phones_for,
     sms_conversation,
     sms_turns,
     tracker_events,
@@ -57,7 +57,6 @@ AT_ONCE = {
     "what are my rights at work": "H-2A",
 }
 MIN_SHARE = 0.2  # each Rasa server does at least this part of the work when they take turns
-_numbers = itertools.count(random.randrange(1_000_000, 8_000_000))
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +71,7 @@ def db(scale_stack: Stack) -> redis.Redis:
 
 @pytest.fixture
 def new_phone(scale_stack: Stack) -> Callable[[], Phone]:
-    return lambda: Phone(scale_stack.web_url, f"+1555{next(_numbers):07d}")
+    return phones_for(scale_stack)
 
 
 @pytest.fixture(scope="module")
